@@ -1,0 +1,3 @@
+export function buildOpenApiDocument(_supergraph: string): Record<string, unknown> {
+  return {};
+}

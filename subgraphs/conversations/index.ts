@@ -1,0 +1,4 @@
+import type { SubgraphModule } from '../kernel/serve-subgraph.js';
+import { schema } from './schema.js';
+
+export const conversationsSubgraph: SubgraphModule = { name: 'conversations', schema };

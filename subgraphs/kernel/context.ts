@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from './config.js';
+import type { Db } from './db.js';
+import { AppError } from './errors.js';
+import type { EventBus } from './event-bus.js';
+import type { Kernel } from './kernel.js';
+import type { KeyRing } from './keys.js';
+import type { Logger } from './logger.js';
+import { type Viewer, viewerFromClaims } from './viewer.js';
+
+/** What services receive: no GraphQL in it, so tests can build one directly. */
+export interface Ctx {
+  db: Db;
+  bus: EventBus;
+  keys: KeyRing;
+  config: Config;
+  log: Logger;
+  viewer: Viewer | null;
+  /** Why a presented credential was refused; fields that need a viewer report it. */
+  authError: AppError | null;
+  requestId: string;
+  /** Client details forwarded by the gateway, for sessions and rate limits. */
+  client: { ip: string | null; userAgent: string | null };
+}
+
+export interface RequestCredentials {
+  authorization?: string | null | undefined;
+  ip?: string | null | undefined;
+  userAgent?: string | null | undefined;
+  requestId?: string | null | undefined;
+}
+
+/** Verifies the bearer credential (if any) and builds the per-request context. */
+export async function createContext(kernel: Kernel, credentials: RequestCredentials): Promise<Ctx> {
+  let viewer: Viewer | null = null;
+  let authError: AppError | null = null;
+  const header = credentials.authorization?.trim();
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    try {
+      if (!match?.[1]) {
+        throw new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+      }
+      viewer = viewerFromClaims(await kernel.keys.verify(match[1], 'access'));
+    } catch (error) {
+      authError = error instanceof AppError ? error : new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+    }
+  }
+  return {
+    db: kernel.database.prisma,
+    bus: kernel.bus,
+    keys: kernel.keys,
+    config: kernel.config,
+    log: kernel.log,
+    viewer,
+    authError,
+    requestId: credentials.requestId ?? randomUUID(),
+    client: { ip: credentials.ip ?? null, userAgent: credentials.userAgent ?? null },
+  };
+}

@@ -1,0 +1,51 @@
+import { resolve } from 'node:path';
+import { deployMigrations } from '../../prisma/migrate.js';
+import type { Config } from './config.js';
+import { type Database, openDatabase } from './db.js';
+import { EventBus } from './event-bus.js';
+import { KeyRing } from './keys.js';
+import { createLogger, type Logger } from './logger.js';
+
+/** What every subgraph of a process shares: config, database, event bus, keys, logger. */
+export interface Kernel {
+  config: Config;
+  database: Database;
+  bus: EventBus;
+  keys: KeyRing;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface KernelOptions {
+  /** Apply pending migrations before serving (the embedded default does). */
+  migrate?: boolean;
+}
+
+export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
+  const log = createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR.startsWith('memory://') ? config.DATA_DIR : resolve(config.DATA_DIR),
+  });
+  if (options.migrate) {
+    const applied = await deployMigrations(database);
+    if (applied.length) {
+      log.info({ applied }, 'migrations applied');
+    }
+  }
+  const keys = new KeyRing(database.prisma, config);
+  await keys.load();
+  const bus = new EventBus(database, log);
+  await bus.start();
+  return {
+    config,
+    database,
+    bus,
+    keys,
+    log,
+    async close() {
+      await bus.stop();
+      await database.close();
+    },
+  };
+}

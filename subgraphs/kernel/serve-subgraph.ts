@@ -1,0 +1,110 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createContext } from './context.js';
+import { formatSubgraphError } from './format-error.js';
+import type { Kernel } from './kernel.js';
+
+/** A domain subgraph: its name and its federated schema. */
+export interface SubgraphModule {
+  name: string;
+  schema: GraphQLSchema;
+}
+
+export interface ServedSubgraph {
+  name: string;
+  url: string;
+  close(): Promise<void>;
+}
+
+function header(value: string | string[] | undefined): string | null {
+  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+}
+
+/**
+ * Serves a subgraph: Apollo Server 5 on `/graphql` (HTTP) plus graphql-ws on the same path and
+ * port, and `/health`. Subgraphs sit behind the gateway and are never exposed directly.
+ */
+export async function serveSubgraph(
+  kernel: Kernel,
+  subgraph: SubgraphModule,
+  listen: { host: string; port: number },
+): Promise<ServedSubgraph> {
+  const app = express();
+  const httpServer = createServer(app);
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const formatError = formatSubgraphError(kernel.log.child({ subgraph: subgraph.name }));
+  const wsCleanup = useServer(
+    {
+      schema: subgraph.schema,
+      context: (ctx) =>
+        createContext(kernel, {
+          authorization: (ctx.connectionParams?.authorization as string | undefined) ?? null,
+        }),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? {
+              ...result,
+              errors: result.errors.map(
+                (e) =>
+                  new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions }),
+              ),
+            }
+          : result,
+    },
+    wss,
+  );
+  const server = new ApolloServer({
+    schema: subgraph.schema,
+    formatError,
+    csrfPrevention: false, // only the gateway talks to subgraphs
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await server.start();
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok', subgraph: subgraph.name });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(server, {
+      context: async ({ req }) =>
+        createContext(kernel, {
+          authorization: header(req.headers.authorization),
+          ip: header(req.headers['x-client-ip']) ?? req.socket.remoteAddress ?? null,
+          userAgent: header(req.headers['x-client-user-agent']) ?? header(req.headers['user-agent']),
+          requestId: header(req.headers['x-request-id']),
+        }),
+    }),
+  );
+  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${listen.host}:${port}/graphql`;
+  kernel.log.debug({ subgraph: subgraph.name, url }, 'subgraph listening');
+  return {
+    name: subgraph.name,
+    url,
+    async close() {
+      await server.stop();
+      httpServer.closeAllConnections();
+    },
+  };
+}
