@@ -14,7 +14,7 @@ import {
   bindMigrationAwareSqlAdapterFactory,
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
-import { type Database, openDatabase, openPglite } from '../subgraphs/kernel/db.js';
+import { type Database, openDatabase } from '../subgraphs/kernel/db.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const migrationsDir = join(here, 'migrations');
@@ -29,7 +29,10 @@ function loadRuntime() {
   runtime ??= (async () => {
     const rt = await import('@prisma/schema-engine-wasm/schema_engine_bg');
     const require = createRequire(import.meta.url);
-    const wasmPath = join(dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')), 'schema_engine_bg.wasm');
+    const wasmPath = join(
+      dirname(require.resolve('@prisma/schema-engine-wasm/schema_engine_bg')),
+      'schema_engine_bg.wasm',
+    );
     const instance = new WebAssembly.Instance(new WebAssembly.Module(await readFile(wasmPath)), {
       './schema_engine_bg.js': rt as unknown as WebAssembly.ModuleImports,
     });
@@ -62,20 +65,28 @@ function explain(error: unknown, bound: Engine['bound']): Error {
 
 async function migrationsList() {
   const names = existsSync(migrationsDir)
-    ? (await readdir(migrationsDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name)
+    ? (await readdir(migrationsDir, { withFileTypes: true }))
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
     : [];
   names.sort();
   const lockPath = join(migrationsDir, 'migration_lock.toml');
   return {
     baseDir: migrationsDir,
-    lockfile: { path: 'migration_lock.toml', content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null },
+    lockfile: {
+      path: 'migration_lock.toml',
+      content: existsSync(lockPath) ? await readFile(lockPath, 'utf8') : null,
+    },
     shadowDbInitScript: '',
     migrationDirectories: await Promise.all(
       names.map(async (name) => ({
         path: name,
         migrationFile: {
           path: 'migration.sql',
-          content: { tag: 'ok' as const, value: await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8') },
+          content: {
+            tag: 'ok' as const,
+            value: await readFile(join(migrationsDir, name, 'migration.sql'), 'utf8'),
+          },
         },
       })),
     ),
@@ -171,7 +182,10 @@ async function main() {
     console.log(folder ? `Created ${folder}/migration.sql` : 'No schema changes.');
     return;
   }
-  const db = await openDatabase({ url: process.env.DATABASE_URL, dataDir: resolve(process.env.DATA_DIR ?? './.data') });
+  const db = await openDatabase({
+    url: process.env.DATABASE_URL,
+    dataDir: resolve(process.env.DATA_DIR ?? './.data'),
+  });
   try {
     if (command === 'deploy') {
       const applied = await deployMigrations(db);
@@ -187,7 +201,9 @@ async function main() {
       await engine.markMigrationRolledBack({ migrationName: name });
       console.log(`Marked ${name} as rolled back.`);
     } else {
-      throw new Error('usage: tsx prisma/migrate.ts deploy | status | create <name> | resolve-rolled-back <name>');
+      throw new Error(
+        'usage: tsx prisma/migrate.ts deploy | status | create <name> | resolve-rolled-back <name>',
+      );
     }
   } finally {
     await db.close();

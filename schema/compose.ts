@@ -13,7 +13,11 @@ export function printSubgraph(subgraph: SubgraphModule): string {
 /** Composes the subgraphs into a supergraph SDL; throws with every composition error. */
 export function composeSupergraph(subgraphs: readonly SubgraphModule[]): string {
   const result = composeServices(
-    subgraphs.map((s) => ({ name: s.name, url: defaultSubgraphUrl(s.name), typeDefs: parse(printSubgraph(s)) })),
+    subgraphs.map((s) => ({
+      name: s.name,
+      url: defaultSubgraphUrl(s.name),
+      typeDefs: parse(printSubgraph(s)),
+    })),
   );
   if (result.errors?.length || !result.supergraphSdl) {
     throw new Error(`Composition failed:\n${(result.errors ?? []).map((e) => `  ${e.message}`).join('\n')}`);

@@ -4,7 +4,11 @@ import type { SubgraphModule } from './kernel/serve-subgraph.js';
 import { tenantsSubgraph } from './tenants/index.js';
 
 /** Every subgraph of the platform, in composition order. */
-export const subgraphs: readonly SubgraphModule[] = [identitySubgraph, tenantsSubgraph, conversationsSubgraph];
+export const subgraphs: readonly SubgraphModule[] = [
+  identitySubgraph,
+  tenantsSubgraph,
+  conversationsSubgraph,
+];
 
 export function findSubgraph(name: string): SubgraphModule {
   const found = subgraphs.find((s) => s.name === name);

@@ -1,7 +1,10 @@
 /** Topics this subgraph publishes: one stream per conversation. */
 export const conversationStream = (conversationId: string) => `conversation:${conversationId}`;
 
-export type ConversationEventKind = 'conversation.created' | 'conversation.title.updated' | 'conversation.deleted';
+export type ConversationEventKind =
+  | 'conversation.created'
+  | 'conversation.title.updated'
+  | 'conversation.deleted';
 
 /** The payload stored for every conversation event (the legacy ConversationMetaEvent). */
 export interface ConversationEventPayload {

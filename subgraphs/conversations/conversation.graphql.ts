@@ -1,14 +1,15 @@
 import type { Conversation } from '../../generated/prisma/client.js';
 import { builder } from './builder.js';
 import {
+  type ConversationEventView,
   createConversation,
   deleteConversation,
+  getConversation,
   getConversationRef,
   listConversations,
   listUserConversations,
   renameConversation,
   subscribeConversationEvents,
-  type ConversationEventView,
 } from './conversation.service.js';
 
 const ConversationRef = builder.objectRef<Conversation>('Conversation');
@@ -33,7 +34,9 @@ ConversationRef.implement({
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Conversation id (UUID).' }),
     displayName: t.exposeString('displayName', { nullable: true, description: 'Title of the conversation.' }),
-    agentEntrypoint: t.exposeString('agentEntrypoint', { description: 'Agent the conversation starts with.' }),
+    agentEntrypoint: t.exposeString('agentEntrypoint', {
+      description: 'Agent the conversation starts with.',
+    }),
     activeAgent: t.exposeString('activeAgent', { nullable: true, description: 'Agent that answered last.' }),
     topicHint: t.exposeString('topicHint', { nullable: true, description: 'Short topic, when known.' }),
     status: t.exposeString('status', { description: 'Lifecycle status (active, archived).' }),
@@ -44,7 +47,11 @@ ConversationRef.implement({
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last update time.' }),
-    user: t.field({ type: UserRef, description: 'User who started the conversation.', resolve: (c) => ({ id: c.userId }) }),
+    user: t.field({
+      type: UserRef,
+      description: 'User who started the conversation.',
+      resolve: (c) => ({ id: c.userId }),
+    }),
   }),
 });
 
@@ -58,20 +65,32 @@ const ConversationPage = builder
   .implement({
     description: 'A page of conversations.',
     fields: (t) => ({
-      items: t.field({ type: [ConversationRef], description: 'Conversations of this page.', resolve: (p) => p.items }),
-      nextCursor: t.exposeString('nextCursor', { nullable: true, description: 'Cursor of the next page; null on the last.' }),
+      items: t.field({
+        type: [ConversationRef],
+        description: 'Conversations of this page.',
+        resolve: (p) => p.items,
+      }),
+      nextCursor: t.exposeString('nextCursor', {
+        nullable: true,
+        description: 'Cursor of the next page; null on the last.',
+      }),
     }),
   });
 
 const ConversationEvent = builder.objectRef<ConversationEventView>('ConversationEvent').implement({
   description: 'Something that happened to a conversation.',
   fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Position in the conversation’s event stream; resume after it.' }),
+    cursor: t.exposeString('cursor', {
+      description: 'Position in the conversation’s event stream; resume after it.',
+    }),
     kind: t.exposeString('kind', {
       description: 'conversation.created, conversation.title.updated or conversation.deleted.',
     }),
     conversationId: t.exposeID('conversationId', { description: 'The conversation.' }),
-    displayName: t.exposeString('displayName', { nullable: true, description: 'Title at the time of the event.' }),
+    displayName: t.exposeString('displayName', {
+      nullable: true,
+      description: 'Title at the time of the event.',
+    }),
     timestamp: t.exposeString('timestamp', { description: 'When it happened (ISO-8601).' }),
     conversation: t.field({
       type: ConversationRef,
@@ -101,6 +120,16 @@ builder.queryField('conversations', (t) =>
       agent: t.arg.string({ description: 'Only conversations starting with this agent.' }),
     },
     resolve: (_root, args, ctx) => listConversations(ctx, args),
+  }),
+);
+
+builder.queryField('conversation', (t) =>
+  t.field({
+    type: ConversationRef,
+    description: 'One conversation of the caller’s tenant (NOT_FOUND for unknown or foreign ids).',
+    authScopes: { scope: 'conversations:read' },
+    args: { conversationId: t.arg.id({ required: true, description: 'The conversation.' }) },
+    resolve: (_root, args, ctx) => getConversation(ctx, String(args.conversationId)),
   }),
 );
 
@@ -148,7 +177,8 @@ builder.subscriptionField('conversationEvents', (t) =>
       conversationId: t.arg.id({ required: true, description: 'The conversation.' }),
       after: t.arg.string({ description: 'Replay events after this cursor first.' }),
     },
-    subscribe: (_root, args, ctx) => subscribeConversationEvents(ctx, String(args.conversationId), args.after),
+    subscribe: (_root, args, ctx) =>
+      subscribeConversationEvents(ctx, String(args.conversationId), args.after),
     resolve: (event) => event,
   }),
 );

@@ -7,7 +7,11 @@ import { BadRequestError, NotFoundError, ValidationError } from '../kernel/error
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
 import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
 import { assertScope, requireTenant } from '../kernel/viewer.js';
-import { type ConversationEventKind, type ConversationEventPayload, conversationStream } from './conversation.events.js';
+import {
+  type ConversationEventKind,
+  type ConversationEventPayload,
+  conversationStream,
+} from './conversation.events.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -33,7 +37,10 @@ export interface ListConversationsInput {
 }
 
 /** The tenant's conversations, most recently updated first (keyset on updatedAt, id). */
-export async function listConversations(ctx: Ctx, input: ListConversationsInput): Promise<Page<Conversation>> {
+export async function listConversations(
+  ctx: Ctx,
+  input: ListConversationsInput,
+): Promise<Page<Conversation>> {
   const tenantId = requireTenant(ctx.viewer);
   assertScope(ctx.viewer, 'conversations:read');
   const limit = pageSize(input.limit, 50, 100);
@@ -120,7 +127,11 @@ export async function createConversation(ctx: Ctx, input: CreateConversationInpu
       },
     });
     await publish(tx, conversation, 'conversation.created');
-    await recordAudit(tx, viewer, { action: 'conversation.created', targetType: 'conversation', targetId: conversation.id });
+    await recordAudit(tx, viewer, {
+      action: 'conversation.created',
+      targetType: 'conversation',
+      targetId: conversation.id,
+    });
     return conversation;
   });
 }
@@ -150,7 +161,11 @@ export async function deleteConversation(ctx: Ctx, id: string): Promise<boolean>
   await ctx.db.$transaction(async (tx) => {
     await tx.conversation.delete({ where: { id: existing.id } });
     await publish(tx, existing, 'conversation.deleted');
-    await recordAudit(tx, ctx.viewer, { action: 'conversation.deleted', targetType: 'conversation', targetId: id });
+    await recordAudit(tx, ctx.viewer, {
+      action: 'conversation.deleted',
+      targetType: 'conversation',
+      targetId: id,
+    });
   });
   return true;
 }
@@ -172,6 +187,9 @@ export async function subscribeConversationEvents(
   if (after != null && !/^\d{1,18}$/.test(after)) {
     throw new BadRequestError('Invalid event cursor.');
   }
-  const source = ctx.bus.subscribe<ConversationEventPayload>(conversationStream(conversationId), after == null ? null : BigInt(after));
+  const source = ctx.bus.subscribe<ConversationEventPayload>(
+    conversationStream(conversationId),
+    after == null ? null : BigInt(after),
+  );
   return mapEvents(source, (e) => ({ ...e.payload, cursor: e.seq.toString() }));
 }

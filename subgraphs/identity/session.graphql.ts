@@ -3,16 +3,28 @@ import type { SchemaTypes } from '../kernel/builder.js';
 import { builder } from './builder.js';
 import { type IssuedSession, login, refreshSession, registerAccount } from './session.service.js';
 
-type Fields = PothosSchemaTypes.ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, IssuedSession>;
+type Fields = PothosSchemaTypes.ObjectFieldBuilder<
+  PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>,
+  IssuedSession
+>;
 
 /** The fields of every token-issuing result (login, signup, refresh). */
-function sessionFields(t: Fields | ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, IssuedSession>) {
+function sessionFields(
+  t: Fields | ObjectFieldBuilder<PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>, IssuedSession>,
+) {
   return {
     accessToken: t.exposeString('accessToken', { description: 'Signed JWT access token (EdDSA).' }),
-    refreshToken: t.exposeString('refreshToken', { description: 'Signed JWT refresh token; rotates on every use.' }),
-    tokenType: t.exposeString('tokenType', { description: 'Token type for the Authorization header: bearer.' }),
+    refreshToken: t.exposeString('refreshToken', {
+      description: 'Signed JWT refresh token; rotates on every use.',
+    }),
+    tokenType: t.exposeString('tokenType', {
+      description: 'Token type for the Authorization header: bearer.',
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', description: 'When the access token expires.' }),
-    refreshExpiresAt: t.expose('refreshExpiresAt', { type: 'DateTime', description: 'When the refresh token expires.' }),
+    refreshExpiresAt: t.expose('refreshExpiresAt', {
+      type: 'DateTime',
+      description: 'When the refresh token expires.',
+    }),
     kid: t.exposeString('kid', { description: 'Key id that signed the access token.' }),
     refreshKid: t.exposeString('refreshKid', { description: 'Key id that signed the refresh token.' }),
     scopes: t.exposeStringList('scopes', { description: 'Scopes granted to the session.' }),
@@ -28,13 +40,15 @@ const AuthSession = builder.objectRef<IssuedSession>('AuthSession').implement({
   fields: (t) => sessionFields(t),
 });
 
-const RegisteredAccount = builder.objectRef<IssuedSession & { tenantSlug: string }>('RegisteredAccount').implement({
-  description: 'The session of a newly registered owner, with the new tenant’s slug.',
-  fields: (t) => ({
-    ...sessionFields(t as unknown as Fields),
-    tenantSlug: t.exposeString('tenantSlug', { description: 'Slug of the tenant created at signup.' }),
-  }),
-});
+const RegisteredAccount = builder
+  .objectRef<IssuedSession & { tenantSlug: string }>('RegisteredAccount')
+  .implement({
+    description: 'The session of a newly registered owner, with the new tenant’s slug.',
+    fields: (t) => ({
+      ...sessionFields(t as unknown as Fields),
+      tenantSlug: t.exposeString('tenantSlug', { description: 'Slug of the tenant created at signup.' }),
+    }),
+  });
 
 type Challenge = { mfaRequired: true; challengeToken: string; methods: string[] };
 
@@ -42,7 +56,9 @@ const MfaChallenge = builder.objectRef<Challenge>('MfaChallenge').implement({
   description: 'Returned by login when the account has a second factor: complete it to get a session.',
   fields: (t) => ({
     mfaRequired: t.exposeBoolean('mfaRequired', { description: 'Always true.' }),
-    challengeToken: t.exposeString('challengeToken', { description: 'Short-lived, single-use challenge token.' }),
+    challengeToken: t.exposeString('challengeToken', {
+      description: 'Short-lived, single-use challenge token.',
+    }),
     methods: t.exposeStringList('methods', { description: 'Ids of the verified second-factor methods.' }),
   }),
 });
@@ -57,8 +73,14 @@ const RegisterInput = builder.inputType('RegisterInput', {
   description: 'Public signup: a new tenant with its owner.',
   fields: (t) => ({
     email: t.string({ required: true, description: 'Owner email, used to sign in.' }),
-    password: t.string({ required: true, description: 'At least 14 characters, mixing two character classes.' }),
-    tenantName: t.string({ required: true, description: 'Display name of the new tenant (2–128 characters).' }),
+    password: t.string({
+      required: true,
+      description: 'At least 14 characters, mixing two character classes.',
+    }),
+    tenantName: t.string({
+      required: true,
+      description: 'Display name of the new tenant (2–128 characters).',
+    }),
     displayName: t.string({ description: 'Owner display name.' }),
     planCode: t.string({ description: 'Requested billing plan.' }),
     trialDays: t.int({ description: 'Trial length hint (0–365); ignored unless the deployment allows it.' }),
@@ -88,7 +110,8 @@ builder.mutationField('register', (t) =>
     type: RegisteredAccount,
     description: 'Create a tenant and its owner account, and sign the owner in.',
     args: { input: t.arg({ type: RegisterInput, required: true }) },
-    resolve: (_root, { input }, ctx) => registerAccount(ctx, { ...input, acceptTerms: input.acceptTerms ?? false } as never),
+    resolve: (_root, { input }, ctx) =>
+      registerAccount(ctx, { ...input, acceptTerms: input.acceptTerms ?? false } as never),
   }),
 );
 

@@ -1,9 +1,17 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
-import { AppError, BadRequestError, ConflictError, ForbiddenError, isUniqueViolation, UnauthenticatedError, ValidationError } from '../kernel/errors.js';
-import { recordAudit } from '../kernel/audit.js';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  isUniqueViolation,
+  UnauthenticatedError,
+  ValidationError,
+} from '../kernel/errors.js';
 import { scopesForRole } from '../kernel/viewer.js';
 import { hashPassword, passwordProblems, verifyPassword } from './password.js';
 
@@ -33,16 +41,34 @@ interface SessionSubject {
 }
 
 /** Signs an access + refresh pair for a session and stores the refresh token's hash. */
-async function issueTokens(ctx: Ctx, tx: DbTx, who: SessionSubject, sessionId: string): Promise<IssuedSession> {
+async function issueTokens(
+  ctx: Ctx,
+  tx: DbTx,
+  who: SessionSubject,
+  sessionId: string,
+): Promise<IssuedSession> {
   const scopes = scopesForRole(who.role);
   const accessTtl = ctx.config.ACCESS_TOKEN_TTL_MINUTES * 60;
   const refreshTtl = ctx.config.REFRESH_TOKEN_TTL_MINUTES * 60;
   const subject = `user:${who.userId}`;
-  const common = { sub: subject, tenant_id: who.tenantId, scope: scopes.join(' '), email_verified: who.emailVerified, sid: sessionId };
+  const common = {
+    sub: subject,
+    tenant_id: who.tenantId,
+    scope: scopes.join(' '),
+    email_verified: who.emailVerified,
+    sid: sessionId,
+  };
   const audience = ctx.config.AUTH_AUDIENCE.split(',')[0];
-  const accessToken = await ctx.keys.sign({ ...common, roles: [who.role], token_use: 'access' }, accessTtl, audience);
+  const accessToken = await ctx.keys.sign(
+    { ...common, roles: [who.role], token_use: 'access' },
+    accessTtl,
+    audience,
+  );
   const refreshJti = randomUUID();
-  const refreshToken = await ctx.keys.sign({ ...common, token_use: 'refresh', account: subject, jti: refreshJti }, refreshTtl);
+  const refreshToken = await ctx.keys.sign(
+    { ...common, token_use: 'refresh', account: subject, jti: refreshJti },
+    refreshTtl,
+  );
   const now = Date.now();
   const refreshExpiresAt = new Date(now + refreshTtl * 1000);
   await tx.refreshToken.create({
@@ -111,12 +137,21 @@ function slugify(name: string): string {
  * Public signup: creates the tenant, the user and the owner membership in one transaction, then
  * opens a session. Other signup policies need an invite (not available yet: 403 with the reason).
  */
-export async function registerAccount(ctx: Ctx, input: RegisterInput): Promise<IssuedSession & { tenantSlug: string }> {
+export async function registerAccount(
+  ctx: Ctx,
+  input: RegisterInput,
+): Promise<IssuedSession & { tenantSlug: string }> {
   const parsed = RegisterInput.safeParse(input);
   const problems = passwordProblems(input.password ?? '');
   if (!parsed.success || problems.length) {
     const details = [
-      ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ loc: ['body', ...i.path.map(String)], msg: i.message, type: i.code }))),
+      ...(parsed.success
+        ? []
+        : parsed.error.issues.map((i) => ({
+            loc: ['body', ...i.path.map(String)],
+            msg: i.message,
+            type: i.code,
+          }))),
       ...problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })),
     ];
     throw new ValidationError('Request validation failed.', details);
@@ -143,7 +178,12 @@ export async function registerAccount(ctx: Ctx, input: RegisterInput): Promise<I
       });
       await tx.membership.create({ data: { userId: user.id, tenantId: tenant.id, role: 'owner' } });
       const who = { userId: user.id, tenantId: tenant.id, role: 'owner', emailVerified: false };
-      await recordAudit(tx, null, { action: 'auth.signup', targetType: 'user', targetId: user.id, tenantId: tenant.id });
+      await recordAudit(tx, null, {
+        action: 'auth.signup',
+        targetType: 'user',
+        targetId: user.id,
+        tenantId: tenant.id,
+      });
       return { ...(await startSession(ctx, tx, who)), tenantSlug: tenant.slug };
     });
   } catch (error) {
@@ -176,7 +216,9 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession>
   if (user.status !== 'active') {
     throw new ForbiddenError(`User is ${user.status}.`);
   }
-  const memberships = input.tenantId ? user.memberships.filter((m) => m.tenantId === input.tenantId) : user.memberships;
+  const memberships = input.tenantId
+    ? user.memberships.filter((m) => m.tenantId === input.tenantId)
+    : user.memberships;
   if (memberships.length === 0) {
     throw new UnauthenticatedError('Invalid email or password.');
   }
@@ -184,9 +226,19 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession>
   if (memberships.length > 1 || !membership) {
     throw new BadRequestError('Tenant context required for multi-tenant users.');
   }
-  const who = { userId: user.id, tenantId: membership.tenantId, role: membership.role, emailVerified: user.emailVerifiedAt !== null };
+  const who = {
+    userId: user.id,
+    tenantId: membership.tenantId,
+    role: membership.role,
+    emailVerified: user.emailVerifiedAt !== null,
+  };
   return ctx.db.$transaction(async (tx) => {
-    await recordAudit(tx, null, { action: 'auth.login', targetType: 'user', targetId: user.id, tenantId: membership.tenantId });
+    await recordAudit(tx, null, {
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      tenantId: membership.tenantId,
+    });
     return startSession(ctx, tx, who);
   });
 }
@@ -233,7 +285,10 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Is
     if (claimed.count !== 1) {
       return invalid();
     }
-    const user = await tx.user.findUnique({ where: { id: row.session.userId }, include: { memberships: true } });
+    const user = await tx.user.findUnique({
+      where: { id: row.session.userId },
+      include: { memberships: true },
+    });
     const membership = user?.memberships.find((m) => m.tenantId === row.session.tenantId);
     if (!user || !membership) {
       return invalid();
@@ -242,7 +297,12 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Is
       return new ForbiddenError(`User is ${user.status}.`);
     }
     await tx.session.update({ where: { id: row.sessionId }, data: { lastSeenAt: new Date() } });
-    const who = { userId: user.id, tenantId: membership.tenantId, role: membership.role, emailVerified: user.emailVerifiedAt !== null };
+    const who = {
+      userId: user.id,
+      tenantId: membership.tenantId,
+      role: membership.role,
+      emailVerified: user.emailVerifiedAt !== null,
+    };
     return issueTokens(ctx, tx, who, row.sessionId);
   });
   // The reuse revocation must commit, so the error is thrown after the transaction.

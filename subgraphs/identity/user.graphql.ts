@@ -1,7 +1,13 @@
 import { builder } from './builder.js';
 import { getCurrentUser, getUserRef } from './user.service.js';
 
-type UserShape = { id: string; email: string; displayName: string | null; emailVerifiedAt: Date | null; createdAt: Date };
+type UserShape = {
+  id: string;
+  email: string;
+  displayName: string | null;
+  emailVerifiedAt: Date | null;
+  createdAt: Date;
+};
 
 export const UserRef = builder.objectRef<UserShape>('User').implement({
   description: 'A person who signs in. Visible to members of the tenants the user belongs to.',
@@ -9,7 +15,10 @@ export const UserRef = builder.objectRef<UserShape>('User').implement({
     id: t.exposeID('id', { description: 'User id (UUID).' }),
     email: t.exposeString('email', { description: 'Sign-in email.' }),
     displayName: t.exposeString('displayName', { nullable: true, description: 'Display name.' }),
-    emailVerified: t.boolean({ description: 'Whether the email is verified.', resolve: (u) => u.emailVerifiedAt !== null }),
+    emailVerified: t.boolean({
+      description: 'Whether the email is verified.',
+      resolve: (u) => u.emailVerifiedAt !== null,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Signup time.' }),
   }),
 });
@@ -23,7 +32,11 @@ const CurrentUser = builder.objectRef<{ userId: string; tokenPayload: unknown }>
   description: 'The caller, as the presented access token describes them.',
   fields: (t) => ({
     userId: t.exposeID('userId', { description: 'The caller’s user id.' }),
-    tokenPayload: t.field({ type: 'JSON', description: 'All claims of the access token.', resolve: (c) => c.tokenPayload }),
+    tokenPayload: t.field({
+      type: 'JSON',
+      description: 'All claims of the access token.',
+      resolve: (c) => c.tokenPayload,
+    }),
     user: t.field({
       type: UserRef,
       nullable: true,

@@ -43,7 +43,10 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
       }
       viewer = viewerFromClaims(await kernel.keys.verify(match[1], 'access'));
     } catch (error) {
-      authError = error instanceof AppError ? error : new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+      authError =
+        error instanceof AppError
+          ? error
+          : new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
     }
   }
   return {

@@ -44,7 +44,7 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
       payload: input.payload,
     },
   });
-  await tx.$queryRaw`SELECT pg_notify(${CHANNEL}, ${input.stream})`;
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${input.stream})`;
   return row.lastSeq;
 }
 
@@ -252,7 +252,10 @@ export class EventBus {
 }
 
 /** Maps an event iterator without an async generator, so `return()` still reaches the source at once. */
-export function mapEvents<A, B>(source: AsyncIterableIterator<A>, map: (value: A) => B): AsyncIterableIterator<B> {
+export function mapEvents<A, B>(
+  source: AsyncIterableIterator<A>,
+  map: (value: A) => B,
+): AsyncIterableIterator<B> {
   const mapped: AsyncIterableIterator<B> = {
     async next() {
       const r = await source.next();

@@ -1,4 +1,4 @@
-import { type GraphQLFormattedError, GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -13,10 +13,16 @@ export function formatSubgraphError(log: Logger) {
       return {
         message: original.message,
         ...(formatted.path ? { path: formatted.path } : {}),
-        extensions: { code: original.code, ...(original.details === undefined ? {} : { details: original.details }) },
+        extensions: {
+          code: original.code,
+          ...(original.details === undefined ? {} : { details: original.details }),
+        },
       };
     }
-    if (original instanceof GraphQLError && !(original.originalError && !(original.originalError instanceof GraphQLError))) {
+    if (
+      original instanceof GraphQLError &&
+      !(original.originalError && !(original.originalError instanceof GraphQLError))
+    ) {
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
         return formatted;

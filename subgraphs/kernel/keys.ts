@@ -137,10 +137,7 @@ export class KeyRing {
    * Verifies signature (EdDSA only), issuer, time claims and, for access tokens, the audience and
    * `token_use`. Any failure is UNAUTHENTICATED; the reason is not revealed.
    */
-  async verify(
-    token: string,
-    tokenUse: 'access' | 'refresh',
-  ): Promise<JWTPayload & Record<string, unknown>> {
+  async verify(token: string, tokenUse: 'access' | 'refresh'): Promise<JWTPayload & Record<string, unknown>> {
     try {
       const { payload } = await jwtVerify(token, this.getKey, {
         algorithms: ['EdDSA'],
@@ -149,7 +146,9 @@ export class KeyRing {
         ...(tokenUse === 'access' ? { audience: this.config.AUTH_AUDIENCE.split(',') } : {}),
       });
       if (payload.token_use !== tokenUse) {
-        throw new UnauthenticatedError(tokenUse === 'access' ? 'Access token required.' : 'Refresh token required.');
+        throw new UnauthenticatedError(
+          tokenUse === 'access' ? 'Access token required.' : 'Refresh token required.',
+        );
       }
       return payload as JWTPayload & Record<string, unknown>;
     } catch (error) {

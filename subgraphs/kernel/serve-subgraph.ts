@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -10,6 +10,7 @@ import { WebSocketServer } from 'ws';
 import { createContext } from './context.js';
 import { formatSubgraphError } from './format-error.js';
 import type { Kernel } from './kernel.js';
+import { listen as listenOn } from './listen.js';
 
 /** A domain subgraph: its name and its federated schema. */
 export interface SubgraphModule {
@@ -34,7 +35,7 @@ function header(value: string | string[] | undefined): string | null {
 export async function serveSubgraph(
   kernel: Kernel,
   subgraph: SubgraphModule,
-  listen: { host: string; port: number },
+  address: { host: string; port: number },
 ): Promise<ServedSubgraph> {
   const app = express();
   const httpServer = createServer(app);
@@ -43,9 +44,13 @@ export async function serveSubgraph(
   const wsCleanup = useServer(
     {
       schema: subgraph.schema,
-      context: (ctx) =>
+      // The gateway multiplexes one connection per subgraph: each operation carries its caller's credential.
+      context: (ctx, _id, payload) =>
         createContext(kernel, {
-          authorization: (ctx.connectionParams?.authorization as string | undefined) ?? null,
+          authorization:
+            (payload.extensions?.authorization as string | undefined) ??
+            (ctx.connectionParams?.authorization as string | undefined) ??
+            null,
         }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
@@ -53,7 +58,9 @@ export async function serveSubgraph(
               ...result,
               errors: result.errors.map(
                 (e) =>
-                  new GraphQLError(formatError(e.toJSON(), e).message, { extensions: formatError(e.toJSON(), e).extensions }),
+                  new GraphQLError(formatError(e.toJSON(), e).message, {
+                    extensions: formatError(e.toJSON(), e).extensions,
+                  }),
               ),
             }
           : result,
@@ -67,6 +74,7 @@ export async function serveSubgraph(
     includeStacktraceInErrorResponses: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
       {
         async serverWillStart() {
           return {
@@ -82,6 +90,9 @@ export async function serveSubgraph(
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', subgraph: subgraph.name });
   });
+  app.get('/.well-known/jwks.json', (_req, res) => {
+    res.json(kernel.keys.jwks());
+  });
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
@@ -95,9 +106,8 @@ export async function serveSubgraph(
         }),
     }),
   );
-  await new Promise<void>((resolve) => httpServer.listen(listen.port, listen.host, resolve));
-  const { port } = httpServer.address() as AddressInfo;
-  const url = `http://${listen.host}:${port}/graphql`;
+  const port = await listenOn(httpServer, address.host, address.port);
+  const url = `http://${address.host}:${port}/graphql`;
   kernel.log.debug({ subgraph: subgraph.name, url }, 'subgraph listening');
   return {
     name: subgraph.name,

@@ -10,7 +10,9 @@ const BillingContact = builder.objectRef<Contact>('BillingContact').implement({
     email: t.exposeString('email', { description: 'Contact email address.' }),
     role: t.string({ nullable: true, description: 'Role or title.', resolve: (c) => c.role ?? null }),
     phone: t.string({ nullable: true, description: 'Phone number.', resolve: (c) => c.phone ?? null }),
-    notifyBilling: t.exposeBoolean('notifyBilling', { description: 'Whether billing notices are sent to this contact.' }),
+    notifyBilling: t.exposeBoolean('notifyBilling', {
+      description: 'Whether billing notices are sent to this contact.',
+    }),
   }),
 });
 
@@ -18,11 +20,24 @@ const TenantSettings = builder.objectRef<TenantSettingsView>('TenantSettings').i
   description: 'Tenant-level settings: billing contacts, webhook, plan metadata and feature flags.',
   fields: (t) => ({
     tenantId: t.exposeID('tenantId', { description: 'Tenant id.' }),
-    billingContacts: t.field({ type: [BillingContact], description: 'Billing contacts (at most 10).', resolve: (s) => s.billingContacts }),
-    billingWebhookUrl: t.exposeString('billingWebhookUrl', { nullable: true, description: 'Webhook receiving billing events.' }),
-    planMetadata: t.field({ type: 'JSON', description: 'String map of plan metadata.', resolve: (s) => s.planMetadata }),
+    billingContacts: t.field({
+      type: [BillingContact],
+      description: 'Billing contacts (at most 10).',
+      resolve: (s) => s.billingContacts,
+    }),
+    billingWebhookUrl: t.exposeString('billingWebhookUrl', {
+      nullable: true,
+      description: 'Webhook receiving billing events.',
+    }),
+    planMetadata: t.field({
+      type: 'JSON',
+      description: 'String map of plan metadata.',
+      resolve: (s) => s.planMetadata,
+    }),
     flags: t.field({ type: 'JSON', description: 'Boolean map of feature flags.', resolve: (s) => s.flags }),
-    version: t.exposeInt('version', { description: 'Monotonic version, incremented on every update (0 before the first).' }),
+    version: t.exposeInt('version', {
+      description: 'Monotonic version, incremented on every update (0 before the first).',
+    }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true, description: 'Last update time.' }),
   }),
 });
@@ -41,10 +56,22 @@ const BillingContactInput = builder.inputType('BillingContactInput', {
 const UpdateTenantSettingsInput = builder.inputType('UpdateTenantSettingsInput', {
   description: 'The full new settings; omitted optional fields are cleared.',
   fields: (t) => ({
-    billingContacts: t.field({ type: [BillingContactInput], required: true, description: 'Billing contacts (at most 10).' }),
+    billingContacts: t.field({
+      type: [BillingContactInput],
+      required: true,
+      description: 'Billing contacts (at most 10).',
+    }),
     billingWebhookUrl: t.string({ description: 'http(s) URL receiving billing events.' }),
-    planMetadata: t.field({ type: 'JSON', required: true, description: 'Plan metadata; values are stored as strings.' }),
-    flags: t.field({ type: 'JSON', required: true, description: 'Feature flags; values are stored as booleans.' }),
+    planMetadata: t.field({
+      type: 'JSON',
+      required: true,
+      description: 'Plan metadata; values are stored as strings.',
+    }),
+    flags: t.field({
+      type: 'JSON',
+      required: true,
+      description: 'Feature flags; values are stored as booleans.',
+    }),
   }),
 });
 

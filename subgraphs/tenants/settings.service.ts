@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
 import { assertScope, requireTenant } from '../kernel/viewer.js';
-import { recordAudit } from '../kernel/audit.js';
 
 const BillingContact = z.strictObject({
   name: z.string().trim().min(1).max(128),
@@ -16,7 +16,11 @@ const BillingContact = z.strictObject({
 export const UpdateTenantSettingsInput = z.strictObject({
   billingContacts: z.array(BillingContact).max(10, 'At most 10 billing contacts are allowed.'),
   billingWebhookUrl: z
-    .url({ protocol: /^https?$/, hostname: z.regexes.hostname, error: 'Webhook must be an http(s) URL with a host.' })
+    .url({
+      protocol: /^https?$/,
+      hostname: z.regexes.hostname,
+      error: 'Webhook must be an http(s) URL with a host.',
+    })
     .nullish(),
   planMetadata: z.record(z.string(), z.unknown()),
   flags: z.record(z.string(), z.unknown()),
@@ -37,7 +41,11 @@ export interface TenantSettingsView {
 export function validationFailed(error: z.ZodError, root: string): ValidationError {
   return new ValidationError(
     'Request validation failed.',
-    error.issues.map((i) => ({ loc: ['body', root, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))], msg: i.message, type: i.code })),
+    error.issues.map((i) => ({
+      loc: ['body', root, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+      msg: i.message,
+      type: i.code,
+    })),
   );
 }
 
@@ -47,7 +55,15 @@ export async function getTenantSettings(ctx: Ctx): Promise<TenantSettingsView> {
   assertScope(ctx.viewer, 'tenant:settings');
   const row = await ctx.db.tenantSettings.findUnique({ where: { tenantId } });
   if (!row) {
-    return { tenantId, billingContacts: [], billingWebhookUrl: null, planMetadata: {}, flags: {}, version: 0, updatedAt: null };
+    return {
+      tenantId,
+      billingContacts: [],
+      billingWebhookUrl: null,
+      planMetadata: {},
+      flags: {},
+      version: 0,
+      updatedAt: null,
+    };
   }
   return {
     tenantId,
@@ -61,7 +77,10 @@ export async function getTenantSettings(ctx: Ctx): Promise<TenantSettingsView> {
 }
 
 /** Replaces the settings; drops empty keys and coerces map values to string / boolean. */
-export async function updateTenantSettings(ctx: Ctx, input: UpdateTenantSettingsInput): Promise<TenantSettingsView> {
+export async function updateTenantSettings(
+  ctx: Ctx,
+  input: UpdateTenantSettingsInput,
+): Promise<TenantSettingsView> {
   const tenantId = requireTenant(ctx.viewer);
   assertScope(ctx.viewer, 'tenant:settings');
   const parsed = UpdateTenantSettingsInput.safeParse(input);
@@ -90,7 +109,11 @@ export async function updateTenantSettings(ctx: Ctx, input: UpdateTenantSettings
       create: { tenantId, ...data },
       update: { ...data, version: { increment: 1 } },
     });
-    await recordAudit(tx, ctx.viewer, { action: 'tenant.settings.updated', targetType: 'tenant', targetId: tenantId });
+    await recordAudit(tx, ctx.viewer, {
+      action: 'tenant.settings.updated',
+      targetType: 'tenant',
+      targetId: tenantId,
+    });
   });
   return getTenantSettings(ctx);
 }

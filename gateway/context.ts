@@ -1,0 +1,7 @@
+/** What the gateway knows about a request; forwarded to subgraphs as headers or ws extensions. */
+export interface GatewayContext {
+  authorization: string | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  requestId: string;
+}

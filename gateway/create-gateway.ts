@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { type ExecutionResult, specifiedRules, validate } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { createRestBridge } from '../rest-bridge/create-rest-bridge.js';
+import { buildOpenApiDocument } from '../rest-bridge/openapi.js';
+import type { Config } from '../subgraphs/kernel/config.js';
+import { listen as listenOn } from '../subgraphs/kernel/listen.js';
+import type { Logger } from '../subgraphs/kernel/logger.js';
+import type { GatewayContext } from './context.js';
+import { CredentialForwardingDataSource } from './data-source.js';
+import { queryLimitsRule } from './hardening.js';
+import { playgroundRouter } from './playground.js';
+import { gatewayContextFromHeaders } from './request-context.js';
+import { SubscriptionBridge } from './subscription-bridge.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The committed supergraph (schema/supergraph.graphql), checked current in CI. */
+export function readSupergraph(): string {
+  return readFileSync(join(here, '..', 'schema', 'supergraph.graphql'), 'utf8');
+}
+
+export interface GatewayOptions {
+  config: Config;
+  log: Logger;
+  supergraphSdl: string;
+  /** Subgraph name → its `/graphql` URL. */
+  subgraphUrls: Record<string, string>;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  httpServer: Server;
+  apollo: ApolloServer<GatewayContext>;
+  subscriptions: SubscriptionBridge;
+  close(): Promise<void>;
+}
+
+async function checkSubgraph(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url.replace(/\/graphql$/, '/health'), { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The gateway on one port: GraphQL over HTTP and graphql-ws on `/graphql` (with the subscription
+ * bridge), the playground for browsers, the REST bridge under `/api`, JWKS and `/health`.
+ */
+export async function startGateway(
+  options: GatewayOptions,
+  listen: { host: string; port: number },
+): Promise<RunningGateway> {
+  const { config, log } = options;
+  const dataSources = Object.fromEntries(
+    Object.entries(options.subgraphUrls).map(([name, url]) => [
+      name,
+      new CredentialForwardingDataSource({ url }),
+    ]),
+  );
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name, url }) => dataSources[name] ?? new CredentialForwardingDataSource({ url }),
+  });
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const limits = {
+    maxDepth: config.GRAPHQL_MAX_DEPTH,
+    maxAliases: config.GRAPHQL_MAX_ALIASES,
+    maxCost: config.GRAPHQL_MAX_COST,
+  };
+  const production = config.NODE_ENV === 'production';
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    validationRules: [queryLimitsRule(limits)],
+    parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
+    introspection: true,
+    hideSchemaDetailsFromClientErrors: production,
+    includeStacktraceInErrorResponses: !production && config.NODE_ENV !== 'test',
+    csrfPrevention: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, options.subgraphUrls);
+
+  const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
+  const wsServer = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage }>(
+    {
+      schema: subscriptions.apiSchema,
+      validate: (schema, document) =>
+        validate(schema, document, [...specifiedRules, queryLimitsRule(limits)]),
+      context: (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const auth = params.authorization ?? params.Authorization;
+        const base = gatewayContextFromHeaders(
+          ctx.extra.request.headers,
+          ctx.extra.request.socket.remoteAddress,
+        );
+        return { ...base, authorization: typeof auth === 'string' ? auth : base.authorization } as never;
+      },
+      subscribe: (args) =>
+        subscriptions.subscribe({
+          document: args.document,
+          variableValues: args.variableValues as Record<string, unknown> | undefined,
+          operationName: args.operationName,
+          contextValue: args.contextValue as GatewayContext,
+        }) as never,
+      execute: async (args) => {
+        const response = await apollo.executeOperation(
+          {
+            query: args.document,
+            variables: (args.variableValues ?? {}) as Record<string, unknown>,
+            ...(args.operationName ? { operationName: args.operationName } : {}),
+          },
+          { contextValue: args.contextValue as GatewayContext },
+        );
+        return (
+          response.body.kind === 'single' ? response.body.singleResult : { errors: [] }
+        ) as ExecutionResult;
+      },
+    },
+    wss,
+  );
+
+  const identityUrl = options.subgraphUrls.identity;
+  app.get('/.well-known/jwks.json', async (_req, res) => {
+    const upstream = identityUrl
+      ? await fetch(identityUrl.replace(/\/graphql$/, '/.well-known/jwks.json')).catch(() => null)
+      : null;
+    if (!upstream?.ok) {
+      res.status(503).json({
+        success: false,
+        error: 'ServiceUnavailable',
+        message: 'Key service unavailable.',
+        details: null,
+      });
+      return;
+    }
+    res.set('cache-control', 'public, max-age=300').json(await upstream.json());
+  });
+  app.get('/health', async (_req, res) => {
+    const names = Object.keys(options.subgraphUrls);
+    const results = await Promise.all(names.map((n) => checkSubgraph(options.subgraphUrls[n] as string)));
+    const subgraphs = Object.fromEntries(names.map((n, i) => [n, results[i] ? 'ok' : 'unavailable']));
+    const healthy = results.every(Boolean);
+    res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', subgraphs });
+  });
+  const openapi = buildOpenApiDocument(options.supergraphSdl);
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.use(createRestBridge({ apollo, subscriptions, config }));
+  app.use(playgroundRouter());
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => gatewayContextFromHeaders(req.headers, req.socket.remoteAddress),
+    }),
+  );
+
+  const port = await listenOn(httpServer, listen.host, listen.port);
+  const url = `http://${listen.host === '0.0.0.0' ? '127.0.0.1' : listen.host}:${port}`;
+  log.debug({ url }, 'gateway listening');
+  return {
+    url,
+    port,
+    httpServer,
+    apollo,
+    subscriptions,
+    async close() {
+      await wsServer.dispose();
+      await subscriptions.close();
+      await apollo.stop();
+      httpServer.closeAllConnections();
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { type Config, loadConfig } from '../subgraphs/kernel/config.js';
+import { createKernel, type Kernel } from '../subgraphs/kernel/kernel.js';
+import { type ServedSubgraph, serveSubgraph } from '../subgraphs/kernel/serve-subgraph.js';
+import { subgraphs } from '../subgraphs/registry.js';
+import { type RunningGateway, readSupergraph, startGateway } from './create-gateway.js';
+
+export interface EmbeddedStack {
+  kernel: Kernel;
+  subgraphs: ServedSubgraph[];
+  gateway: RunningGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded default: one process, one database (PGlite unless DATABASE_URL), migrations applied,
+ * every subgraph on a loopback port and the gateway with the REST bridge in front.
+ */
+export async function startEmbedded(
+  config: Config = loadConfig(),
+  supergraphSdl = readSupergraph(),
+): Promise<EmbeddedStack> {
+  const kernel = await createKernel(config, { migrate: true });
+  const served = await Promise.all(
+    subgraphs.map((s) => serveSubgraph(kernel, s, { host: '127.0.0.1', port: 0 })),
+  );
+  const gateway = await startGateway(
+    {
+      config,
+      log: kernel.log,
+      supergraphSdl,
+      subgraphUrls: Object.fromEntries(served.map((s) => [s.name, s.url])),
+    },
+    { host: config.HOST, port: config.PORT },
+  );
+  return {
+    kernel,
+    subgraphs: served,
+    gateway,
+    async close() {
+      await gateway.close();
+      await Promise.all(served.map((s) => s.close()));
+      await kernel.close();
+    },
+  };
+}

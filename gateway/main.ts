@@ -1,0 +1,56 @@
+/**
+ * `npm start`: the embedded default (everything in one process).
+ * `npm run start:gateway`: the gateway and REST bridge alone, in front of subgraphs at
+ * SUBGRAPH_<NAME>_URL (see README, scale-out layout).
+ */
+import { loadConfig, subgraphUrlFromEnv } from '../subgraphs/kernel/config.js';
+import { createLogger } from '../subgraphs/kernel/logger.js';
+import { subgraphs } from '../subgraphs/registry.js';
+import { readSupergraph, startGateway } from './create-gateway.js';
+import { startEmbedded } from './embedded.js';
+
+function announce(url: string) {
+  console.log(`
+  GraphQL      ${url}/graphql   (graphql-ws on the same URL)
+  Playground   ${url}/graphql   (open in a browser)
+  REST         ${url}/api/v1/…  and ${url}/api/tenants/…
+  REST docs    ${url}/api/v1/openapi.json
+  Health       ${url}/health
+`);
+}
+
+async function main() {
+  const config = loadConfig();
+  if (process.argv.includes('--gateway-only')) {
+    const log = createLogger(config.LOG_LEVEL, 'gateway');
+    const urls: Record<string, string> = {};
+    for (const s of subgraphs) {
+      const url = subgraphUrlFromEnv(s.name);
+      if (!url) {
+        throw new Error(`SUBGRAPH_${s.name.toUpperCase()}_URL is not set`);
+      }
+      urls[s.name] = url;
+    }
+    const gateway = await startGateway(
+      { config, log, supergraphSdl: readSupergraph(), subgraphUrls: urls },
+      { host: config.HOST, port: config.PORT },
+    );
+    announce(gateway.url);
+    const stop = () => void gateway.close().then(() => process.exit(0));
+    process.once('SIGINT', stop).once('SIGTERM', stop);
+    return;
+  }
+  const started = Date.now();
+  const stack = await startEmbedded(config);
+  console.log(
+    `Agent platform ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${stack.kernel.database.kind}).`,
+  );
+  announce(stack.gateway.url);
+  const stop = () => void stack.close().then(() => process.exit(0));
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,278 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApolloServer } from '@apollo/server';
+import { Response } from 'fets';
+import {
+  type DocumentNode,
+  type GraphQLField,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  isNonNullType,
+} from 'graphql';
+import { useSofa } from 'sofa-api';
+import type { GatewayContext } from '../gateway/context.js';
+import { gatewayContextFromHeaders } from '../gateway/request-context.js';
+import type { SubscriptionBridge } from '../gateway/subscription-bridge.js';
+import type { Config } from '../subgraphs/kernel/config.js';
+import { Casing, toCamel, toSnake } from './casing.js';
+import { envelope, errorResponse } from './errors.js';
+import { fieldAliases, type RestRoute, routes } from './routes/index.js';
+import { restSchema } from './schema.js';
+import { matchStream } from './streams/index.js';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+interface CompiledRoute {
+  route: RestRoute;
+  pattern: RegExp;
+  params: string[];
+  field: GraphQLField<unknown, unknown>;
+}
+
+function compile(route: RestRoute, schema: GraphQLSchema): CompiledRoute {
+  const [rootName, fieldName] = route.field.split('.') as ['Query' | 'Mutation', string];
+  const root = rootName === 'Query' ? schema.getQueryType() : schema.getMutationType();
+  const field = root?.getFields()[fieldName];
+  if (!field) {
+    throw new Error(`route ${route.method} ${route.path}: no field ${route.field} in the schema`);
+  }
+  const params: string[] = [];
+  const source = route.path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { route, field, params, pattern: new RegExp(`^${source}/?$`) };
+}
+
+/** sofa's path for a route: the same path with `:argName` params. */
+const sofaPath = (path: string) =>
+  path.replace(/^\/api/, '').replace(/\{([a-z_]+)\}/g, (_m, n: string) => `:${toCamel(n)}`);
+
+export interface RestBridgeOptions {
+  apollo: ApolloServer<GatewayContext>;
+  subscriptions: SubscriptionBridge;
+  config: Config;
+}
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  if (status === 204) {
+    res.writeHead(204, headers).end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, body: unknown) {
+  sendJson(res, status, body, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      return 'too-large';
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Errors sofa raises before execution (unparsable variables) carry no code: they are input errors. */
+function withCodes(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
+  return errors.map((e) =>
+    e.extensions?.code ? e : { message: e.message, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } },
+  );
+}
+
+/**
+ * The REST face: every route of the table becomes the GraphQL operation sofa builds for its field,
+ * executed in process through the gateway. The bridge owns routing, casing, envelopes, status
+ * codes and SSE framing; every rule lives in the subgraphs.
+ */
+export function createRestBridge(options: RestBridgeOptions): NodeHandler {
+  const apiSchema = options.subscriptions.apiSchema;
+  const schema = restSchema(apiSchema);
+  const casing = new Casing(schema, fieldAliases);
+  const compiled = routes.map((r) => compile(r, schema));
+  const sofa = useSofa({
+    basePath: '/api',
+    schema,
+    routes: Object.fromEntries(
+      routes.map((r) => [
+        r.field,
+        {
+          method: r.method,
+          path: sofaPath(r.path),
+          responseStatus: 200,
+          tags: r.tags,
+          description: r.summary,
+        },
+      ]),
+    ),
+    context: ({ request }) => gatewayContextFromHeaders(request.headers),
+    execute: (async (args: {
+      document: DocumentNode;
+      variableValues?: Record<string, unknown>;
+      contextValue: GatewayContext;
+      operationName?: string;
+    }) => {
+      const response = await options.apollo.executeOperation(
+        {
+          query: args.document,
+          variables: args.variableValues ?? {},
+          ...(args.operationName ? { operationName: args.operationName } : {}),
+        },
+        { contextValue: args.contextValue },
+      );
+      return response.body.kind === 'single'
+        ? response.body.singleResult
+        : { errors: [{ message: 'Incremental delivery is not supported.' }] };
+    }) as never,
+    errorHandler: (errors) => {
+      const { status, body } = errorResponse(
+        withCodes(errors.map((e) => (typeof e?.toJSON === 'function' ? e.toJSON() : e))),
+      );
+      return Response.json(body, { status: status as 400 });
+    },
+  });
+
+  return (req, res, next) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://bridge.local');
+      const stream = matchStream(req.method ?? 'GET', url.pathname);
+      if (stream) {
+        await stream.handle(req, res, { ...options, url });
+        return;
+      }
+      const match = compiled
+        .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
+        .find(({ c, m }) => m && c.route.method === req.method);
+      if (!match?.m) {
+        const pathExists = compiled.some((c) => c.pattern.test(url.pathname));
+        if (!url.pathname.startsWith('/api/')) {
+          next();
+          return;
+        }
+        sendError(
+          res,
+          pathExists ? 405 : 404,
+          envelope(pathExists ? 405 : 404, pathExists ? 'Method Not Allowed' : 'Not Found'),
+        );
+        return;
+      }
+      const { c } = match;
+      const variables: Record<string, unknown> = {};
+      c.params.forEach((name, i) => {
+        variables[toCamel(name)] = decodeURIComponent(match.m?.[i + 1] ?? '');
+      });
+      const query = new URLSearchParams();
+      for (const arg of c.field.args) {
+        const value = url.searchParams.get(toSnake(arg.name)) ?? url.searchParams.get(arg.name);
+        if (value !== null && !(arg.name in variables)) {
+          query.set(arg.name, value);
+        }
+      }
+      let body: Record<string, unknown> | undefined;
+      if (['POST', 'PUT', 'PATCH'].includes(c.route.method)) {
+        const raw = await readBody(req);
+        if (raw === 'too-large') {
+          sendError(res, 413, envelope(413, 'Request body too large.'));
+          return;
+        }
+        let parsed: unknown = {};
+        try {
+          parsed = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+        } catch {
+          sendError(
+            res,
+            422,
+            envelope(422, 'Request validation failed.', [
+              { loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' },
+            ]),
+          );
+          return;
+        }
+        const inputArg = c.field.args.find((a) => a.name === 'input');
+        if ((c.route.body ?? 'input') === 'input' && inputArg) {
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+            sendError(
+              res,
+              422,
+              envelope(422, 'Request validation failed.', [
+                { loc: ['body'], msg: 'Body must be a JSON object.', type: 'model_type' },
+              ]),
+            );
+            return;
+          }
+          body = { input: casing.input(parsed, inputArg.type) };
+        } else if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          body = {};
+          for (const arg of c.field.args) {
+            const value = (parsed as Record<string, unknown>)[toSnake(arg.name)];
+            if (value !== undefined) {
+              body[arg.name] = casing.input(value, arg.type);
+            }
+          }
+        }
+        // A required argument the client left out must fail as a validation error, not silently.
+        for (const arg of c.field.args) {
+          if (
+            isNonNullType(arg.type) &&
+            !(arg.name in variables) &&
+            !(body && arg.name in body) &&
+            !query.has(arg.name)
+          ) {
+            sendError(
+              res,
+              422,
+              envelope(422, 'Request validation failed.', [
+                { loc: ['body', toSnake(arg.name)], msg: 'Field required', type: 'missing' },
+              ]),
+            );
+            return;
+          }
+        }
+      }
+      const sofaUrl = new URL(
+        `/api${sofaPath(c.route.path).replace(/:([A-Za-z]+)/g, (_m, n: string) => encodeURIComponent(String(variables[n])))}`,
+        url,
+      );
+      sofaUrl.search = query.toString();
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (typeof value === 'string' && !['content-length', 'host', 'connection'].includes(name)) {
+          headers.set(name, value);
+        }
+      }
+      headers.delete('x-bridge-client-ip');
+      if (req.socket.remoteAddress) {
+        headers.set('x-bridge-client-ip', req.socket.remoteAddress);
+      }
+      headers.set('content-type', 'application/json');
+      const response = await sofa.fetch(sofaUrl.toString(), {
+        method: c.route.method,
+        headers,
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await response.text();
+      const json = text ? (JSON.parse(text) as unknown) : null;
+      if (response.status >= 400) {
+        sendError(res, response.status, json);
+        return;
+      }
+      const data = casing.output(json, c.field.type);
+      const status = c.route.status ?? 200;
+      sendJson(res, status, c.route.envelope ? { success: true, message: c.route.envelope, data } : data);
+    })().catch((error) => {
+      options.apollo.logger.error(`REST bridge failure: ${(error as Error)?.stack ?? error}`);
+      if (!res.headersSent) {
+        sendError(res, 500, envelope(500, 'Internal server error.'));
+      } else {
+        res.end();
+      }
+    });
+  };
+}

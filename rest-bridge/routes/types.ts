@@ -1,0 +1,19 @@
+/** One REST operation served by the bridge: a GraphQL root field at a method and path. */
+export interface RestRoute {
+  /** The GraphQL root field, `Query.x` or `Mutation.y`. */
+  field: `${'Query' | 'Mutation'}.${string}`;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Full path as clients call it, params in braces with the contract's names: `/api/v1/conversations/{conversation_id}`. */
+  path: string;
+  /** Success status (default 200). */
+  status?: number;
+  /** Where the JSON body goes: the `input` argument (default) or spread over the field's arguments. */
+  body?: 'input' | 'args';
+  /** Wrap the result in the legacy success envelope `{success, message, data}` with this message. */
+  envelope?: string;
+  tags: string[];
+  summary: string;
+}
+
+/** A REST-only rename: GraphQL field (camelCase) → JSON key, per GraphQL type. */
+export type FieldAliases = Record<string, Record<string, string>>;

@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { conversationStream } from './conversation-stream.js';
+import type { StreamRequest } from './sse.js';
+
+type StreamHandler = (req: IncomingMessage, res: ServerResponse, options: StreamRequest) => Promise<void>;
+
+export interface StreamRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  handle: StreamHandler;
+  /** The contract operation whose SSE response this stream serves. */
+  tags: string[];
+  summary: string;
+}
+
+/** The SSE routes of the REST face (sofa does webhooks, not streams). */
+export const streamRoutes: readonly StreamRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/conversations/{conversation_id}/stream',
+    handle: conversationStream,
+    tags: ['conversations'],
+    summary: 'Stream conversation metadata events',
+  },
+];
+
+const compiled = streamRoutes.map((route) => {
+  const params: string[] = [];
+  const source = route.path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
+    params.push(name);
+    return '([^/]+)';
+  });
+  return { route, params, pattern: new RegExp(`^${source}/?$`) };
+});
+
+export function matchStream(method: string, pathname: string) {
+  for (const c of compiled) {
+    const m = c.pattern.exec(pathname);
+    if (m && c.route.method === method) {
+      const params = Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? '')]));
+      return {
+        params,
+        handle: (req: IncomingMessage, res: ServerResponse, options: Omit<StreamRequest, 'params'>) =>
+          c.route.handle(req, res, { ...options, params }),
+      };
+    }
+  }
+  return null;
+}

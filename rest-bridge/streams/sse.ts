@@ -1,0 +1,109 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, parse } from 'graphql';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { RestBridgeOptions } from '../create-rest-bridge.js';
+import { errorResponse } from '../errors.js';
+
+export interface StreamRequest extends RestBridgeOptions {
+  params: Record<string, string>;
+  url: URL;
+}
+
+export interface SseStreamSpec {
+  /** A query run first: its errors (401, 403, 404 …) answer as JSON before any stream starts. */
+  precheck?: { document: DocumentNode; variables: Record<string, unknown> };
+  subscription: { document: DocumentNode; variables: Record<string, unknown> };
+  /** One SSE frame's JSON from one subscription payload, plus its id (the resume cursor). */
+  frame: (data: Record<string, unknown>) => { id: string; data: unknown };
+}
+
+function sendError(res: ServerResponse, errors: readonly GraphQLFormattedError[]) {
+  const { status, body } = errorResponse(errors);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+    })
+    .end(JSON.stringify(body));
+}
+
+export const gql = (source: string) => parse(source);
+
+/**
+ * Serves a gateway subscription as `text/event-stream`: `id:` carries the stream cursor so that
+ * `Last-Event-ID` resumes without loss, `data:` the JSON payload; comment heartbeats keep proxies
+ * from closing idle streams; the upstream subscription ends when the client goes away.
+ */
+export async function serveSse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: StreamRequest,
+  context: GatewayContext,
+  spec: SseStreamSpec,
+): Promise<void> {
+  if (spec.precheck) {
+    const check = await options.apollo.executeOperation(
+      { query: spec.precheck.document, variables: spec.precheck.variables },
+      { contextValue: context },
+    );
+    const errors = check.body.kind === 'single' ? check.body.singleResult.errors : undefined;
+    if (errors?.length) {
+      sendError(res, errors);
+      return;
+    }
+  }
+  const result = options.subscriptions.subscribe({
+    document: spec.subscription.document,
+    variableValues: spec.subscription.variables,
+    contextValue: context,
+  });
+  if (!(Symbol.asyncIterator in result)) {
+    sendError(res, (result as ExecutionResult).errors?.map((e) => e.toJSON()) ?? []);
+    return;
+  }
+  const iterator = result;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write(': connected\n\n');
+  const heartbeat = setInterval(() => res.write(': ping\n\n'), options.config.SSE_HEARTBEAT_MS);
+  const stop = () => {
+    clearInterval(heartbeat);
+    void iterator.return?.();
+  };
+  req.on('close', stop);
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) {
+        break;
+      }
+      const value = next.value as {
+        data?: Record<string, unknown> | null;
+        errors?: readonly GraphQLFormattedError[];
+      };
+      if (value.errors?.length && !value.data) {
+        const { body } = errorResponse(value.errors);
+        res.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+        break;
+      }
+      if (value.data) {
+        const frame = spec.frame(value.data);
+        res.write(`id: ${frame.id}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+      }
+    }
+  } finally {
+    stop();
+    res.end();
+  }
+}
+
+/** The resume cursor: the `Last-Event-ID` header (sent by EventSource on reconnect), or `?after=`. */
+export function resumeCursor(req: IncomingMessage, url: URL): string | null {
+  const header = req.headers['last-event-id'];
+  const value = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('after');
+  return value && /^\d{1,18}$/.test(value) ? value : null;
+}
