@@ -27,6 +27,22 @@ export interface BridgeSubscribeArgs {
 
 type Result = ExecutionResult<Record<string, unknown>>;
 
+/** graphql-ws serialises errors with `toJSON()`: upstream errors arrive as plain objects, so rebuild them. */
+function withGraphQLErrors(result: Result): Result {
+  if (!result.errors?.length) {
+    return result;
+  }
+  const errors = result.errors.map((e) =>
+    e instanceof GraphQLError
+      ? e
+      : new GraphQLError((e as { message: string }).message, {
+          path: (e as { path?: readonly (string | number)[] }).path,
+          extensions: (e as { extensions?: Record<string, unknown> }).extensions ?? {},
+        }),
+  );
+  return { ...result, errors };
+}
+
 /**
  * Runs federated subscriptions on top of @apollo/gateway, which does not execute them itself. The
  * query planner splits the operation: the primary fetch is a subscription to the subgraph that owns
@@ -133,10 +149,10 @@ export class SubscriptionBridge {
             await close();
             return { done: true, value: undefined };
           }
-          if (!r.value.data) {
-            return { done: false, value: r.value as Result };
-          }
-          return { done: false, value: await this.executeRest(planNode, primary, r.value, args) };
+          const result = r.value.data
+            ? await this.executeRest(planNode, primary, r.value, args)
+            : (r.value as Result);
+          return { done: false, value: withGraphQLErrors(result) };
         } catch (error) {
           await close();
           const errors = Array.isArray(error) ? error : [error];

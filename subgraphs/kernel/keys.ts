@@ -110,7 +110,7 @@ export class KeyRing {
       .setIssuedAt(now)
       .setNotBefore(now)
       .setExpirationTime(now + ttlSeconds)
-      .setJti(randomUUID());
+      .setJti(typeof claims.jti === 'string' ? claims.jti : randomUUID());
     if (audience) {
       jwt.setAudience(audience);
     }
