@@ -40,11 +40,16 @@ describe('tenant settings', () => {
   });
 
   it('replaces the settings, coerces map values, keeps map keys as sent, and bumps the version', async () => {
-    const first = await t.rest<Record<string, unknown>>('PUT', PATH, { token: owner.accessToken, body: valid });
+    const first = await t.rest<Record<string, unknown>>('PUT', PATH, {
+      token: owner.accessToken,
+      body: valid,
+    });
     expect(first.status).toBe(200);
     expect(contractProblems('PUT', PATH, 200, first.body)).toEqual([]);
     expect(first.body).toMatchObject({
-      billing_contacts: [{ name: 'Grace', email: 'grace@example.com', role: 'CFO', phone: null, notify_billing: true }],
+      billing_contacts: [
+        { name: 'Grace', email: 'grace@example.com', role: 'CFO', phone: null, notify_billing: true },
+      ],
       billing_webhook_url: 'https://hooks.example.com/billing',
       plan_metadata: { tier: 'gold', seats: '12' },
       // Keys inside JSON maps are data, not field names: they are not re-cased.
@@ -67,19 +72,33 @@ describe('tenant settings', () => {
 
   it('keeps tenants apart: another tenant reads and writes only its own settings', async () => {
     await t.rest('PUT', PATH, { token: owner.accessToken, body: valid });
-    const theirs = await t.rest<{ tenant_id: string; billing_contacts: unknown[] }>('GET', PATH, { token: other.accessToken });
+    const theirs = await t.rest<{ tenant_id: string; billing_contacts: unknown[] }>('GET', PATH, {
+      token: other.accessToken,
+    });
     expect(theirs.body.tenant_id).toBe(other.tenantId);
     expect(theirs.body.billing_contacts).toEqual([]);
   });
 
   it.each([
-    ['more than 10 contacts', { ...valid, billing_contacts: Array.from({ length: 11 }, (_, i) => ({ name: `n${i}`, email: `n${i}@example.com` })) }],
+    [
+      'more than 10 contacts',
+      {
+        ...valid,
+        billing_contacts: Array.from({ length: 11 }, (_, i) => ({
+          name: `n${i}`,
+          email: `n${i}@example.com`,
+        })),
+      },
+    ],
     ['a contact without email', { ...valid, billing_contacts: [{ name: 'x' }] }],
     ['a contact with a bad email', { ...valid, billing_contacts: [{ name: 'x', email: 'nope' }] }],
     ['a non-http webhook', { ...valid, billing_webhook_url: 'ftp://example.com/x' }],
     ['a missing flags map', { billing_contacts: [], plan_metadata: {} }],
     ['an unknown field', { ...valid, surprise: 1 }],
-    ['an oversize contact name', { ...valid, billing_contacts: [{ name: 'x'.repeat(129), email: 'a@example.com' }] }],
+    [
+      'an oversize contact name',
+      { ...valid, billing_contacts: [{ name: 'x'.repeat(129), email: 'a@example.com' }] },
+    ],
   ])('rejects %s with 422 and changes nothing', async (_name, body) => {
     const before = await t.rest<{ version: number }>('GET', PATH, { token: owner.accessToken });
     const res = await t.rest('PUT', PATH, { token: owner.accessToken, body });
@@ -93,8 +112,13 @@ describe('tenant settings', () => {
     expect((await t.rest('GET', PATH)).status).toBe(401);
     // A member of the tenant (memberships are managed by the identity issue; created directly here).
     const member = await t.register();
-    await t.stack.kernel.database.prisma.membership.updateMany({ where: { userId: member.userId }, data: { role: 'member' } });
-    const login = await t.rest<{ access_token: string }>('POST', '/api/v1/auth/token', { body: { email: member.email, password: member.password } });
+    await t.stack.kernel.database.prisma.membership.updateMany({
+      where: { userId: member.userId },
+      data: { role: 'member' },
+    });
+    const login = await t.rest<{ access_token: string }>('POST', '/api/v1/auth/token', {
+      body: { email: member.email, password: member.password },
+    });
     const res = await t.rest('GET', PATH, { token: login.body.access_token });
     expect(res.status).toBe(403);
     expect(contractProblems('GET', PATH, 403, res.body)).toEqual([]);

@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createClient } from 'graphql-ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { take } from '../kit/stack.js';
+
+/**
+ * The scale-out layout: every subgraph in its own process (conversations twice), the gateway in
+ * another, all sharing PostgreSQL. Needs a real server, so it runs when DATABASE_URL is set (CI).
+ */
+const DATABASE_URL = process.env.DATABASE_URL;
+const children: ChildProcess[] = [];
+
+function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = ready.exec(output);
+      if (m?.[1]) {
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
+  });
+}
+
+const subgraph = (name: string, extra: string[] = []) =>
+  start(
+    ['subgraphs/main.ts', name, ...extra],
+    { DATABASE_URL: DATABASE_URL ?? '', SUBGRAPH_PORT: '0' },
+    /listening on (\S+)/,
+  );
+
+let gatewayUrl = '';
+let replicaUrl = '';
+
+beforeAll(async () => {
+  if (!DATABASE_URL) {
+    return;
+  }
+  const identity = await subgraph('identity', ['--migrate']);
+  const [tenants, conversations, conversationsReplica] = await Promise.all([
+    subgraph('tenants'),
+    subgraph('conversations'),
+    subgraph('conversations'),
+  ]);
+  replicaUrl = conversationsReplica;
+  const graphql = await start(
+    ['gateway/main.ts', '--gateway-only'],
+    {
+      PORT: '0',
+      SUBGRAPH_IDENTITY_URL: identity,
+      SUBGRAPH_TENANTS_URL: tenants,
+      SUBGRAPH_CONVERSATIONS_URL: conversations,
+    },
+    /GraphQL\s+(\S+)\/graphql/,
+  );
+  gatewayUrl = graphql;
+}, 120_000);
+
+afterAll(() => {
+  for (const child of children) {
+    child.kill('SIGTERM');
+  }
+});
+
+describe.skipIf(!DATABASE_URL)('separate processes over PostgreSQL', () => {
+  it('serves REST and GraphQL through the gateway, and carries an event across processes to a subscriber', async () => {
+    const email = `proc-${Date.now()}@example.com`;
+    const reg = await fetch(`${gatewayUrl}/api/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email,
+        password: 'Correct-Horse-Battery-9',
+        tenant_name: 'Processes',
+        accept_terms: true,
+      }),
+    });
+    expect(reg.status).toBe(201);
+    const token = ((await reg.json()) as { access_token: string }).access_token;
+    const created = await fetch(`${gatewayUrl}/api/v1/conversations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ display_name: 'Across' }),
+    });
+    expect(created.status).toBe(201);
+    const id = ((await created.json()) as { conversation_id: string }).conversation_id;
+
+    const client = createClient({
+      url: `${gatewayUrl.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      connectionParams: { authorization: `Bearer ${token}` },
+    });
+    try {
+      const events = take(
+        client.iterate<{
+          conversationEvents: {
+            kind: string;
+            displayName: string;
+            conversation: { user: { email: string } };
+          };
+        }>({
+          query: `subscription ($id: ID!) { conversationEvents(conversationId: $id) {
+            kind displayName conversation { user { email } } } }`,
+          variables: { id },
+        }),
+        1,
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      // The rename is served by the other conversations replica, in another process.
+      const rename = await fetch(replicaUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation { renameConversation(conversationId: "${id}", displayName: "Crossed") { id } }`,
+        }),
+      });
+      expect(((await rename.json()) as { errors?: unknown }).errors).toBeUndefined();
+      const [event] = await events;
+      expect(event?.data?.conversationEvents).toEqual({
+        kind: 'conversation.title.updated',
+        displayName: 'Crossed',
+        conversation: { user: { email } },
+      });
+    } finally {
+      await client.dispose();
+    }
+  }, 60_000);
+});
