@@ -1,3 +1,214 @@
-export function buildOpenApiDocument(_supergraph: string): Record<string, unknown> {
-  return {};
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Supergraph } from '@apollo/federation-internals';
+import type { GraphQLField, GraphQLSchema } from 'graphql';
+import { toSnake } from './casing.js';
+import { type JsonSchema, RestSchemas } from './json-schema.js';
+import { fieldAliases, routes } from './routes/index.js';
+import type { RestRoute } from './routes/types.js';
+import { restSchema } from './schema.js';
+import { streamRoutes } from './streams/index.js';
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, Record<string, unknown>>>;
+  components: { schemas: Record<string, unknown> };
+}
+
+/** The legacy REST contract, kept beside the repository (`../shared/contracts`); needed to build, not to run. */
+export function loadContract(): OpenApiDocument {
+  const path = fileURLToPath(new URL('../../shared/contracts/api-v1.openapi.json', import.meta.url));
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read the REST contract at ${path}: ${(error as Error).message}`);
+  }
+}
+
+export function rootField(
+  schema: GraphQLSchema,
+  route: Pick<RestRoute, 'field'>,
+): GraphQLField<unknown, unknown> {
+  const [root, name] = route.field.split('.') as ['Query' | 'Mutation', string];
+  const field = (root === 'Query' ? schema.getQueryType() : schema.getMutationType())?.getFields()[name];
+  if (!field) {
+    throw new Error(`no field ${route.field}`);
+  }
+  return field;
+}
+
+const ERROR = { $ref: '#/components/schemas/ErrorResponse' };
+const VALIDATION = { $ref: '#/components/schemas/ValidationErrorResponse' };
+
+function errorResponses() {
+  const json = (schema: unknown, description: string) => ({
+    description,
+    content: { 'application/json': { schema } },
+  });
+  return {
+    '400': json(ERROR, 'Bad Request'),
+    '401': json(ERROR, 'Unauthorized'),
+    '403': json(ERROR, 'Forbidden'),
+    '404': json(ERROR, 'Not Found'),
+    '409': json(ERROR, 'Conflict'),
+    '422': json(VALIDATION, 'Validation Error'),
+    '429': json(ERROR, 'Too Many Requests'),
+    '500': json(ERROR, 'Internal Server Error'),
+  };
+}
+
+/** The JSON Schema of a route's successful body, as the bridge produces it. */
+export function successSchema(
+  schemas: RestSchemas,
+  field: GraphQLField<unknown, unknown>,
+  route: RestRoute,
+): JsonSchema {
+  const data = schemas.output(field.type);
+  if (!route.envelope) {
+    return data;
+  }
+  return {
+    type: 'object',
+    properties: { success: { type: 'boolean' }, message: { type: 'string' }, data },
+    required: ['success', 'message', 'data'],
+  };
+}
+
+/** Our own description of an operation the legacy contract does not have (e.g. /api/tenants/…). */
+function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, unknown>, route: RestRoute) {
+  const pathParams = [...route.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1] as string);
+  const inputArg = field.args.find((a) => a.name === 'input');
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
+  const queryArgs = field.args.filter(
+    (a) => !pathParams.includes(toSnake(a.name)) && !(hasBody && a === inputArg) && !hasBody,
+  );
+  const status = String(route.status ?? 200);
+  return {
+    tags: route.tags,
+    summary: route.summary,
+    ...(field.description ? { description: field.description } : {}),
+    operationId: route.field.replace('.', '_'),
+    security: [{ HTTPBearer: [] }],
+    parameters: [
+      ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+      ...queryArgs.map((a) => ({
+        name: toSnake(a.name),
+        in: 'query',
+        required: false,
+        schema: schemas.input(a.type),
+      })),
+    ],
+    ...(hasBody
+      ? {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: inputArg
+                  ? schemas.input(inputArg.type)
+                  : {
+                      type: 'object',
+                      properties: Object.fromEntries(
+                        field.args.map((a) => [toSnake(a.name), schemas.input(a.type)]),
+                      ),
+                    },
+              },
+            },
+          },
+        }
+      : {}),
+    responses: {
+      [status]:
+        status === '204'
+          ? { description: 'No Content' }
+          : {
+              description: 'Successful Response',
+              content: { 'application/json': { schema: successSchema(schemas, field, route) } },
+            },
+      ...errorResponses(),
+    },
+  };
+}
+
+function collectRefs(value: unknown, into: Set<string>) {
+  if (Array.isArray(value)) {
+    for (const v of value) {
+      collectRefs(v, into);
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith('#/components/schemas/')) {
+        into.add(v.slice('#/components/schemas/'.length));
+      } else {
+        collectRefs(v, into);
+      }
+    }
+  }
+}
+
+/**
+ * The REST face's OpenAPI document (schema/openapi.json, served at /api/v1/openapi.json). An
+ * operation that the legacy contract defines is published exactly as the contract has it (statuses,
+ * content types, schemas; the tests validate real responses against them); the others are derived
+ * from the GraphQL schema with the bridge's own casing rules.
+ */
+export function buildOpenApiDocument(supergraphSdl: string): Record<string, unknown> {
+  const apiSchema = restSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema());
+  const contract = loadContract();
+  const schemas = new RestSchemas(fieldAliases);
+  const paths: Record<string, Record<string, unknown>> = {};
+  const contractRefs = new Set<string>(['ErrorResponse', 'ValidationErrorResponse']);
+  const fromContract = (path: string, method: string) => {
+    const op = contract.paths[path]?.[method.toLowerCase()];
+    if (op) {
+      collectRefs(op, contractRefs);
+    }
+    return op;
+  };
+  for (const route of routes) {
+    const field = rootField(apiSchema, route);
+    const operation = fromContract(route.path, route.method) ?? generatedOperation(schemas, field, route);
+    paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
+  }
+  for (const stream of streamRoutes) {
+    const operation = fromContract(stream.path, stream.method) ?? {
+      tags: stream.tags,
+      summary: stream.summary,
+      responses: {
+        '200': {
+          description: 'Server-sent events',
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+      },
+    };
+    paths[stream.path] = { ...paths[stream.path], [stream.method.toLowerCase()]: operation };
+  }
+  // Copy the contract's schemas that the published operations reference, transitively.
+  const contractSchemas: Record<string, unknown> = {};
+  const pending = [...contractRefs];
+  while (pending.length) {
+    const name = pending.pop() as string;
+    if (contractSchemas[name] || !contract.components.schemas[name]) {
+      continue;
+    }
+    contractSchemas[name] = contract.components.schemas[name];
+    const more = new Set<string>();
+    collectRefs(contract.components.schemas[name], more);
+    pending.push(...more);
+  }
+  const sortedPaths = Object.fromEntries(Object.entries(paths).sort(([a], [b]) => a.localeCompare(b)));
+  const components = { ...schemas.components, ...contractSchemas };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Agent platform REST API',
+      version: '1.0.0',
+      description:
+        'The REST face of the federated GraphQL API: /api/v1 (wire-compatible with the legacy contract) and /api/tenants. Errors use the envelope {success:false, error, message, details}.',
+    },
+    paths: sortedPaths,
+    components: {
+      schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
+      securitySchemes: { HTTPBearer: { type: 'http', scheme: 'bearer' } },
+    },
+  };
 }

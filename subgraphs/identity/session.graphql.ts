@@ -50,7 +50,40 @@ const RegisteredAccount = builder
     }),
   });
 
-type Challenge = { mfaRequired: true; challengeToken: string; methods: string[] };
+type MfaMethodShape = {
+  id: string;
+  methodType: string;
+  label: string | null;
+  verifiedAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+};
+
+const MfaMethod = builder.objectRef<MfaMethodShape>('MfaMethod').implement({
+  description: 'A second authentication factor of the user (TOTP).',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Method id (UUID).' }),
+    methodType: t.exposeString('methodType', { description: 'Kind of factor: totp.' }),
+    label: t.exposeString('label', { nullable: true, description: 'Label chosen at enrolment.' }),
+    verifiedAt: t.expose('verifiedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When enrolment was confirmed.',
+    }),
+    lastUsedAt: t.expose('lastUsedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Last successful use.',
+    }),
+    revokedAt: t.expose('revokedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was removed.',
+    }),
+  }),
+});
+
+type Challenge = { mfaRequired: true; challengeToken: string; methods: MfaMethodShape[] };
 
 const MfaChallenge = builder.objectRef<Challenge>('MfaChallenge').implement({
   description: 'Returned by login when the account has a second factor: complete it to get a session.',
@@ -59,7 +92,11 @@ const MfaChallenge = builder.objectRef<Challenge>('MfaChallenge').implement({
     challengeToken: t.exposeString('challengeToken', {
       description: 'Short-lived, single-use challenge token.',
     }),
-    methods: t.exposeStringList('methods', { description: 'Ids of the verified second-factor methods.' }),
+    methods: t.field({
+      type: [MfaMethod],
+      description: 'The verified second factors.',
+      resolve: (c) => c.methods,
+    }),
   }),
 });
 
