@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractProblems } from '../kit/contract.js';
@@ -18,11 +18,12 @@ const ME = 'query { me { userId tokenPayload user { id email } } }';
 describe('register', () => {
   it('creates a tenant and its owner and answers the contract shape (REST, 201)', async () => {
     const email = `Owner-${Date.now()}@Example.com`;
+    const suffix = randomUUID().slice(0, 8);
     const res = await t.rest<Record<string, unknown>>('POST', '/api/v1/auth/register', {
       body: {
         email,
         password: 'Correct-Horse-Battery-9',
-        tenant_name: 'Acme Robotics',
+        tenant_name: `Acme Robotics ${suffix}!`,
         display_name: 'Ada',
         accept_terms: true,
       },
@@ -32,7 +33,7 @@ describe('register', () => {
     expect(res.body).toMatchObject({
       token_type: 'bearer',
       email_verified: false,
-      tenant_slug: 'acme-robotics',
+      tenant_slug: `acme-robotics-${suffix}`,
     });
     const claims = decodeJwt(res.body.access_token as string);
     expect(claims).toMatchObject({
