@@ -63,8 +63,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, body: unknown) {
-  sendJson(res, status, body, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+function sendError(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  sendJson(res, status, body, { ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}), ...headers });
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
@@ -132,10 +132,10 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         : { errors: [{ message: 'Incremental delivery is not supported.' }] };
     }) as never,
     errorHandler: (errors) => {
-      const { status, body } = errorResponse(
+      const { status, body, headers } = errorResponse(
         withCodes(errors.map((e) => (typeof e?.toJSON === 'function' ? e.toJSON() : e))),
       );
-      return Response.json(body, { status: status as 400 });
+      return Response.json(body, { status: status as 400, headers });
     },
   });
 
@@ -260,7 +260,12 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       const text = await response.text();
       const json = text ? (JSON.parse(text) as unknown) : null;
       if (response.status >= 400) {
-        sendError(res, response.status, json);
+        const passHeaders: Record<string, string> = {};
+        const retryAfter = response.headers.get('retry-after');
+        if (retryAfter) {
+          passHeaders['retry-after'] = retryAfter;
+        }
+        sendError(res, response.status, json, passHeaders);
         return;
       }
       const data = casing.output(json, c.field.type);

@@ -53,7 +53,21 @@ export function envelope(status: number, message: string, details: unknown = nul
 export function errorResponse(errors: readonly GraphQLFormattedError[]): {
   status: number;
   body: ErrorEnvelope;
+  headers: Record<string, string>;
 } {
+  const result = envelopeFor(errors);
+  const headers: Record<string, string> = {};
+  if (result.status === 401) {
+    headers['www-authenticate'] = 'Bearer';
+  }
+  const retryAfter = (result.body.details as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  if (result.status === 429 && typeof retryAfter === 'number') {
+    headers['retry-after'] = String(retryAfter);
+  }
+  return { ...result, headers };
+}
+
+function envelopeFor(errors: readonly GraphQLFormattedError[]): { status: number; body: ErrorEnvelope } {
   const statuses = errors.map(
     (e) => STATUS_BY_CODE[String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')] ?? 500,
   );

@@ -18,13 +18,8 @@ export interface SseStreamSpec {
 }
 
 function sendError(res: ServerResponse, errors: readonly GraphQLFormattedError[]) {
-  const { status, body } = errorResponse(errors);
-  res
-    .writeHead(status, {
-      'content-type': 'application/json',
-      ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
-    })
-    .end(JSON.stringify(body));
+  const { status, body, headers } = errorResponse(errors);
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 export const gql = (source: string) => parse(source);

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
@@ -12,8 +12,10 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from '../kernel/errors.js';
+import { sha256 } from '../kernel/secrets.js';
 import { scopesForRole } from '../kernel/viewer.js';
-import { hashPassword, passwordProblems, verifyPassword } from './password.js';
+import { type MfaLoginChallenge, mfaChallengeFor } from './mfa.service.js';
+import { verifyPassword } from './password.js';
 
 /** What a successful login, signup or refresh returns (the legacy UserSessionResponse). */
 export interface IssuedSession {
@@ -31,23 +33,32 @@ export interface IssuedSession {
   sessionId: string;
 }
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-
-interface SessionSubject {
+/** Who a session is for: the user, the tenant of the membership and its role. */
+export interface SessionSubject {
   userId: string;
   tenantId: string;
   role: string;
   emailVerified: boolean;
+  /** "operator" for platform operators (extra scopes), else null. */
+  platformRole: string | null;
+}
+
+/** Scopes only platform operators receive (no tenant role grants them). */
+export const OPERATOR_SCOPES = ['platform:operator', 'auth:invites', 'auth:signup_requests', 'status:manage'];
+
+/** The scopes of a session: the tenant role's, plus the operator's when the user is one. */
+export function sessionScopes(who: Pick<SessionSubject, 'role' | 'platformRole'>): string[] {
+  return [...scopesForRole(who.role), ...(who.platformRole === 'operator' ? OPERATOR_SCOPES : [])];
 }
 
 /** Signs an access + refresh pair for a session and stores the refresh token's hash. */
-async function issueTokens(
+export async function issueTokens(
   ctx: Ctx,
   tx: DbTx,
   who: SessionSubject,
   sessionId: string,
 ): Promise<IssuedSession> {
-  const scopes = scopesForRole(who.role);
+  const scopes = sessionScopes(who);
   const accessTtl = ctx.config.ACCESS_TOKEN_TTL_MINUTES * 60;
   const refreshTtl = ctx.config.REFRESH_TOKEN_TTL_MINUTES * 60;
   const subject = `user:${who.userId}`;
@@ -98,7 +109,8 @@ function maskIp(ip: string | null): string | null {
   return v4 ? `${v4[1]}.*` : ip.replace(/:[0-9a-f]*$/i, ':*');
 }
 
-async function startSession(ctx: Ctx, tx: DbTx, who: SessionSubject): Promise<IssuedSession> {
+/** Opens a new session and issues its first token pair (login, signup, MFA completion). */
+export async function startSession(ctx: Ctx, tx: DbTx, who: SessionSubject): Promise<IssuedSession> {
   const session = await tx.session.create({
     data: {
       userId: who.userId,
@@ -111,87 +123,21 @@ async function startSession(ctx: Ctx, tx: DbTx, who: SessionSubject): Promise<Is
   return issueTokens(ctx, tx, who, session.id);
 }
 
-export const RegisterInput = z.object({
-  email: z.email().max(320),
-  password: z.string().max(256),
-  tenantName: z.string().trim().min(2).max(128),
-  displayName: z.string().trim().max(128).nullish(),
-  planCode: z.string().max(64).nullish(),
-  trialDays: z.number().int().min(0).max(365).nullish(),
-  acceptTerms: z.literal(true, { error: 'Terms of service must be accepted.' }),
-  inviteToken: z.string().max(512).nullish(),
-});
-export type RegisterInput = z.input<typeof RegisterInput>;
-
-function slugify(name: string): string {
-  const slug = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return slug || 'tenant';
-}
-
-/**
- * Public signup: creates the tenant, the user and the owner membership in one transaction, then
- * opens a session. Other signup policies need an invite (not available yet: 403 with the reason).
- */
-export async function registerAccount(
+/** The session subject of a user in one of its memberships. */
+export function subjectOf(
   ctx: Ctx,
-  input: RegisterInput,
-): Promise<IssuedSession & { tenantSlug: string }> {
-  const parsed = RegisterInput.safeParse(input);
-  const problems = passwordProblems(input.password ?? '');
-  if (!parsed.success || problems.length) {
-    const details = [
-      ...(parsed.success
-        ? []
-        : parsed.error.issues.map((i) => ({
-            loc: ['body', ...i.path.map(String)],
-            msg: i.message,
-            type: i.code,
-          }))),
-      ...problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })),
-    ];
-    throw new ValidationError('Request validation failed.', details);
-  }
-  const data = parsed.data;
-  if (ctx.config.SIGNUP_ACCESS_POLICY !== 'public') {
-    throw new ForbiddenError('Invite token is required for signup.');
-  }
-  const email = data.email.toLowerCase();
-  const passwordHash = await hashPassword(data.password);
-  const base = slugify(data.tenantName);
-  try {
-    return await ctx.db.$transaction(async (tx) => {
-      let slug = base;
-      for (let attempt = 0; await tx.tenant.findUnique({ where: { slug } }); attempt++) {
-        if (attempt >= 10) {
-          throw new ConflictError('Could not allocate a unique tenant slug.');
-        }
-        slug = `${base}-${randomBytes(2).toString('hex')}`;
-      }
-      const tenant = await tx.tenant.create({ data: { name: data.tenantName, slug } });
-      const user = await tx.user.create({
-        data: { email, passwordHash, displayName: data.displayName ?? null },
-      });
-      await tx.membership.create({ data: { userId: user.id, tenantId: tenant.id, role: 'owner' } });
-      const who = { userId: user.id, tenantId: tenant.id, role: 'owner', emailVerified: false };
-      await recordAudit(tx, null, {
-        action: 'auth.signup',
-        targetType: 'user',
-        targetId: user.id,
-        tenantId: tenant.id,
-      });
-      return { ...(await startSession(ctx, tx, who)), tenantSlug: tenant.slug };
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      throw new ConflictError('Email already registered.');
-    }
-    throw error;
-  }
+  user: { id: string; email: string; emailVerifiedAt: Date | null; platformRole: string | null },
+  membership: { tenantId: string; role: string },
+): SessionSubject {
+  const operatorEmails = ctx.config.PLATFORM_OPERATOR_EMAILS.split(',').map((e) => e.trim().toLowerCase());
+  const operator = user.platformRole === 'operator' || operatorEmails.includes(user.email.toLowerCase());
+  return {
+    userId: user.id,
+    tenantId: membership.tenantId,
+    role: membership.role,
+    emailVerified: user.emailVerifiedAt !== null,
+    platformRole: operator ? 'operator' : null,
+  };
 }
 
 export interface LoginInput {
@@ -201,7 +147,7 @@ export interface LoginInput {
 }
 
 /** Verifies email + password and opens a session in the user's (chosen) tenant. */
-export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession> {
+export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession | MfaLoginChallenge> {
   if (input.email.length > 320 || input.password.length > 256) {
     throw new UnauthenticatedError('Invalid email or password.');
   }
@@ -226,12 +172,12 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession>
   if (memberships.length > 1 || !membership) {
     throw new BadRequestError('Tenant context required for multi-tenant users.');
   }
-  const who = {
-    userId: user.id,
-    tenantId: membership.tenantId,
-    role: membership.role,
-    emailVerified: user.emailVerifiedAt !== null,
-  };
+  const who = subjectOf(ctx, user, membership);
+  // A second factor turns the login into a challenge (completed by completeMfaLogin).
+  const challenge = await mfaChallengeFor(ctx, who);
+  if (challenge) {
+    return challenge;
+  }
   return ctx.db.$transaction(async (tx) => {
     await recordAudit(tx, null, {
       action: 'auth.login',
@@ -297,12 +243,7 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Is
       return new ForbiddenError(`User is ${user.status}.`);
     }
     await tx.session.update({ where: { id: row.sessionId }, data: { lastSeenAt: new Date() } });
-    const who = {
-      userId: user.id,
-      tenantId: membership.tenantId,
-      role: membership.role,
-      emailVerified: user.emailVerifiedAt !== null,
-    };
+    const who = subjectOf(ctx, user, membership);
     return issueTokens(ctx, tx, who, row.sessionId);
   });
   // The reuse revocation must commit, so the error is thrown after the transaction.

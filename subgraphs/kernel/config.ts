@@ -28,6 +28,17 @@ const ConfigSchema = z.object({
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().positive().default(30),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(5000),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
+  /** SMTP connection URL (smtp://user:pass@host:port). Unset: mail goes to the email_outbox table and the log. */
+  SMTP_URL: z.string().optional(),
+  MAIL_FROM: z.string().default('Agent Platform <no-reply@agent-platform.local>'),
+  /** Public base URL used in links sent by email. */
+  PUBLIC_URL: z.string().default('http://127.0.0.1:4000'),
+  /** Key for encrypting secrets at rest (TOTP seeds). Unset: generated once and kept in the database. */
+  DATA_ENCRYPTION_KEY: z.string().min(16).optional(),
+  /** Emails of platform operators, granted the operator role when they sign in (see README). */
+  PLATFORM_OPERATOR_EMAILS: z.string().default(''),
+  /** Set to "false" to turn rate limits off (load tests only). */
+  RATE_LIMITS: z.enum(['true', 'false']).default('true'),
   /** SSE heartbeat period in milliseconds. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
 });

@@ -6,6 +6,9 @@ import type { EventBus } from './event-bus.js';
 import type { Kernel } from './kernel.js';
 import type { KeyRing } from './keys.js';
 import type { Logger } from './logger.js';
+import type { Mailer } from './mailer.js';
+import type { RateLimits } from './rate-limit.js';
+import type { SecretBox } from './secrets.js';
 import { type Viewer, viewerFromClaims } from './viewer.js';
 
 /** What services receive: no GraphQL in it, so tests can build one directly. */
@@ -15,6 +18,9 @@ export interface Ctx {
   keys: KeyRing;
   config: Config;
   log: Logger;
+  mailer: Mailer;
+  limits: RateLimits;
+  secrets: SecretBox;
   viewer: Viewer | null;
   /** Why a presented credential was refused; fields that need a viewer report it. */
   authError: AppError | null;
@@ -55,6 +61,9 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     keys: kernel.keys,
     config: kernel.config,
     log: kernel.log,
+    mailer: kernel.mailer,
+    limits: kernel.limits,
+    secrets: kernel.secrets,
     viewer,
     authError,
     requestId: credentials.requestId ?? randomUUID(),

@@ -5,6 +5,9 @@ import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
 import { KeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
+import { Mailer } from './mailer.js';
+import { RateLimits } from './rate-limit.js';
+import { SecretBox } from './secrets.js';
 
 /** What every subgraph of a process shares: config, database, event bus, keys, logger. */
 export interface Kernel {
@@ -13,6 +16,9 @@ export interface Kernel {
   bus: EventBus;
   keys: KeyRing;
   log: Logger;
+  mailer: Mailer;
+  limits: RateLimits;
+  secrets: SecretBox;
   close(): Promise<void>;
 }
 
@@ -37,13 +43,18 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   await keys.load();
   const bus = new EventBus(database, log);
   await bus.start();
+  const mailer = new Mailer(database.prisma, config, log);
   return {
     config,
     database,
     bus,
     keys,
     log,
+    mailer,
+    limits: new RateLimits(database.prisma, config.RATE_LIMITS === 'true'),
+    secrets: await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY),
     async close() {
+      mailer.close();
       await bus.stop();
       await database.close();
     },

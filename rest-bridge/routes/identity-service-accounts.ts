@@ -1,0 +1,7 @@
+import type { FieldAliases, RestRoute } from './types.js';
+
+export const identityServiceAccountsRoutes: RestRoute[] = [];
+
+export const identityServiceAccountsAliases: FieldAliases = {};
+
+export const identityServiceAccountsIgnored: string[] = [];

@@ -1,0 +1,7 @@
+import type { FieldAliases, RestRoute } from './types.js';
+
+export const identitySignupRoutes: RestRoute[] = [];
+
+export const identitySignupAliases: FieldAliases = {};
+
+export const identitySignupIgnored: string[] = [];

@@ -1,0 +1,2 @@
+// mfa: GraphQL surface of this module (filled in by its issue work).
+import './builder.js';

@@ -1,0 +1,2 @@
+// signup-requests: GraphQL surface of this module (filled in by its issue work).
+import './builder.js';

@@ -1,0 +1,72 @@
+import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Db } from './db.js';
+import { AppError } from './errors.js';
+
+export interface LimitRule {
+  /** Attempts allowed per window. */
+  points: number;
+  /** Window length in seconds. */
+  duration: number;
+}
+
+/**
+ * Rate limits stored in the database (rate-limiter-flexible over Prisma), so every process of a
+ * deployment shares the counters. Each call consumes one point, so GraphQL aliases and batched
+ * operations count once per field execution, not once per HTTP request.
+ */
+export class RateLimits {
+  private readonly limiters = new Map<string, RateLimiterPrisma>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly enabled = true,
+  ) {}
+
+  private limiter(name: string, rule: LimitRule): RateLimiterPrisma {
+    const id = `${name}:${rule.points}/${rule.duration}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterPrisma({
+        storeClient: this.db,
+        tableName: 'rateLimiterFlexible',
+        keyPrefix: name,
+        points: rule.points,
+        duration: rule.duration,
+        clearExpiredByTimeout: false,
+      });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+
+  /**
+   * Consumes one point for `key` under each rule; throws RATE_LIMITED (429 with Retry-After)
+   * when any is exhausted.
+   */
+  async consume(
+    name: string,
+    key: string,
+    rules: LimitRule[],
+    message = 'Too many requests. Try again later.',
+  ): Promise<void> {
+    if (!this.enabled) {
+      return;
+    }
+    for (const rule of rules) {
+      try {
+        await this.limiter(name, rule).consume(key, 1);
+      } catch (error) {
+        if (error instanceof RateLimiterRes) {
+          const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+          throw new AppError('RATE_LIMITED', message, { retryAfterSeconds });
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Forgets a key's counters (e.g. after a successful login). */
+  async reset(name: string, key: string, rules: LimitRule[]): Promise<void> {
+    await Promise.all(rules.map((rule) => this.limiter(name, rule).delete(key)));
+  }
+}
