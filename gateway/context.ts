@@ -4,4 +4,6 @@ export interface GatewayContext {
   clientIp: string | null;
   userAgent: string | null;
   requestId: string;
+  /** Request headers the subgraphs act on (kernel FORWARDED_HEADERS), lower-cased names. */
+  forwarded: Record<string, string>;
 }

@@ -23,5 +23,8 @@ export class CredentialForwardingDataSource extends RemoteGraphQLDataSource<Gate
     if (context.requestId) {
       headers.set('x-request-id', context.requestId);
     }
+    for (const [name, value] of Object.entries(context.forwarded ?? {}) as [string, string][]) {
+      headers.set(name, value);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { FORWARDED_HEADERS } from '../subgraphs/kernel/context.js';
 import type { GatewayContext } from './context.js';
 
 type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
@@ -22,5 +23,10 @@ export function gatewayContextFromHeaders(
     clientIp: remoteAddress ?? read(headers, 'x-bridge-client-ip'),
     userAgent: read(headers, 'user-agent'),
     requestId: read(headers, 'x-request-id') ?? randomUUID(),
+    forwarded: Object.fromEntries(
+      FORWARDED_HEADERS.map((name) => [name, read(headers, name)]).filter(
+        (e): e is [string, string] => e[1] !== null,
+      ),
+    ),
   };
 }

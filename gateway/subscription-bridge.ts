@@ -124,7 +124,7 @@ export class SubscriptionBridge {
       query: primary.operation,
       variables: upstreamVariables,
       ...(primary.operationName ? { operationName: primary.operationName } : {}),
-      extensions: { authorization: args.contextValue.authorization },
+      extensions: { authorization: args.contextValue.authorization, headers: args.contextValue.forwarded },
     });
     const planNode: PlanNode = subscriptionNode.rest
       ? { kind: 'Sequence', nodes: [primary, subscriptionNode.rest] }

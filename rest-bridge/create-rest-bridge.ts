@@ -80,6 +80,18 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
+/** The legacy success envelope around a result. */
+function wrap(spec: NonNullable<RestRoute['envelope']>, data: unknown) {
+  let message = spec.message;
+  let payload = data;
+  if (spec.messageField && data && typeof data === 'object') {
+    const { [spec.messageField]: fromResult, ...rest } = data as Record<string, unknown>;
+    message = typeof fromResult === 'string' ? fromResult : message;
+    payload = rest;
+  }
+  return { success: true, message, data: spec.data === 'none' ? null : payload };
+}
+
 /** Errors sofa raises before execution (unparsable variables) carry no code: they are input errors. */
 function withCodes(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
   return errors.map((e) =>
@@ -269,8 +281,8 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       const data = casing.output(json, c.field.type);
-      const status = c.route.status ?? 200;
-      sendJson(res, status, c.route.envelope ? { success: true, message: c.route.envelope, data } : data);
+      const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;
+      sendJson(res, status, c.route.envelope ? wrap(c.route.envelope, data) : data);
     })().catch((error) => {
       options.apollo.logger.error(`REST bridge failure: ${(error as Error)?.stack ?? error}`);
       if (!res.headersSent) {

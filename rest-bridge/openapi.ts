@@ -66,9 +66,25 @@ export function successSchema(
   if (!route.envelope) {
     return data;
   }
+  let payload: JsonSchema = route.envelope.data === 'none' ? { type: 'null' } : data;
+  const messageField = route.envelope.messageField;
+  if (messageField && route.envelope.data !== 'none') {
+    // The message travels in the envelope, not in data.
+    const ref = typeof data.$ref === 'string' ? data.$ref.split('/').pop() : undefined;
+    const target = (ref ? schemas.components[ref] : data) as {
+      properties?: Record<string, unknown>;
+      required?: string[];
+    };
+    const { [toSnake(messageField)]: _dropped, ...properties } = target.properties ?? {};
+    payload = {
+      type: 'object',
+      properties,
+      required: (target.required ?? []).filter((k) => k !== toSnake(messageField)),
+    };
+  }
   return {
     type: 'object',
-    properties: { success: { type: 'boolean' }, message: { type: 'string' }, data },
+    properties: { success: { type: 'boolean' }, message: { type: 'string' }, data: payload },
     required: ['success', 'message', 'data'],
   };
 }

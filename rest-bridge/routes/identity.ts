@@ -27,7 +27,7 @@ export const identityRoutes: RestRoute[] = [
     field: 'Query.me',
     method: 'GET',
     path: '/api/v1/auth/me',
-    envelope: 'User information retrieved successfully',
+    envelope: { message: 'User information retrieved successfully' },
     tags: ['auth'],
     summary: 'The current user and token claims',
   },

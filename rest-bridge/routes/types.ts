@@ -9,8 +9,16 @@ export interface RestRoute {
   status?: number;
   /** Where the JSON body goes: the `input` argument (default) or spread over the field's arguments. */
   body?: 'input' | 'args';
-  /** Wrap the result in the legacy success envelope `{success, message, data}` with this message. */
-  envelope?: string;
+  /** Wrap the result in the legacy success envelope `{success: true, message, data}`. */
+  envelope?: {
+    message: string;
+    /** Take the message from this key of the (REST-cased) result instead; it is dropped from `data`. */
+    messageField?: string;
+    /** `none`: `data` is null (the legacy SuccessNoDataResponse). Default: the result. */
+    data?: 'result' | 'none';
+  };
+  /** A different success status for some results (login answers 202 with an MFA challenge). */
+  statusFor?: (data: unknown) => number | undefined;
   tags: string[];
   summary: string;
 }

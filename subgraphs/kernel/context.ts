@@ -11,6 +11,15 @@ import type { RateLimits } from './rate-limit.js';
 import type { SecretBox } from './secrets.js';
 import { type Viewer, viewerFromClaims } from './viewer.js';
 
+/** Client headers the gateway passes on to subgraphs besides the credential (lower-case names). */
+export const FORWARDED_HEADERS = [
+  'x-tenant-id',
+  'x-tenant-role',
+  'x-operator-override',
+  'x-operator-reason',
+  'x-api-key',
+] as const;
+
 /** What services receive: no GraphQL in it, so tests can build one directly. */
 export interface Ctx {
   db: Db;
@@ -27,6 +36,8 @@ export interface Ctx {
   requestId: string;
   /** Client details forwarded by the gateway, for sessions and rate limits. */
   client: { ip: string | null; userAgent: string | null };
+  /** Forwarded request headers (x-tenant-id, x-tenant-role, x-operator-override …), lower-cased names. */
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface RequestCredentials {
@@ -34,6 +45,7 @@ export interface RequestCredentials {
   ip?: string | null | undefined;
   userAgent?: string | null | undefined;
   requestId?: string | null | undefined;
+  headers?: Record<string, string> | undefined;
 }
 
 /** Verifies the bearer credential (if any) and builds the per-request context. */
@@ -68,5 +80,6 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     authError,
     requestId: credentials.requestId ?? randomUUID(),
     client: { ip: credentials.ip ?? null, userAgent: credentials.userAgent ?? null },
+    headers: credentials.headers ?? {},
   };
 }

@@ -7,7 +7,7 @@ import express from 'express';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createContext } from './context.js';
+import { createContext, FORWARDED_HEADERS } from './context.js';
 import { formatSubgraphError } from './format-error.js';
 import type { Kernel } from './kernel.js';
 import { listen as listenOn } from './listen.js';
@@ -22,6 +22,17 @@ export interface ServedSubgraph {
   name: string;
   url: string;
   close(): Promise<void>;
+}
+
+function forwardedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const value = header(headers[name]);
+    if (value !== null) {
+      out[name] = value;
+    }
+  }
+  return out;
 }
 
 function header(value: string | string[] | undefined): string | null {
@@ -51,6 +62,7 @@ export async function serveSubgraph(
             (payload.extensions?.authorization as string | undefined) ??
             (ctx.connectionParams?.authorization as string | undefined) ??
             null,
+          headers: (payload.extensions?.headers as Record<string, string> | undefined) ?? {},
         }),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
@@ -103,6 +115,7 @@ export async function serveSubgraph(
           ip: header(req.headers['x-client-ip']) ?? req.socket.remoteAddress ?? null,
           userAgent: header(req.headers['x-client-user-agent']) ?? header(req.headers['user-agent']),
           requestId: header(req.headers['x-request-id']),
+          headers: forwardedHeaders(req.headers),
         }),
     }),
   );
