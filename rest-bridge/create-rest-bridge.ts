@@ -15,6 +15,7 @@ import type { SubscriptionBridge } from '../gateway/subscription-bridge.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { Casing, toCamel, toSnake } from './casing.js';
 import { envelope, errorResponse } from './errors.js';
+import { compilePath, matchPath, type PathPattern } from './path-pattern.js';
 import { fieldAliases, type RestRoute, routes } from './routes/index.js';
 import { restSchema } from './schema.js';
 import { matchStream } from './streams/index.js';
@@ -23,8 +24,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 interface CompiledRoute {
   route: RestRoute;
-  pattern: RegExp;
-  params: string[];
+  path: PathPattern;
   field: GraphQLField<unknown, unknown>;
 }
 
@@ -35,12 +35,7 @@ function compile(route: RestRoute, schema: GraphQLSchema): CompiledRoute {
   if (!field) {
     throw new Error(`route ${route.method} ${route.path}: no field ${route.field} in the schema`);
   }
-  const params: string[] = [];
-  const source = route.path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
-    params.push(name);
-    return '([^/]+)';
-  });
-  return { route, field, params, pattern: new RegExp(`^${source}/?$`) };
+  return { route, field, path: compilePath(route.path) };
 }
 
 /** sofa's path for a route: the same path with `:argName` params. */
@@ -61,6 +56,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
     return;
   }
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+/** A 422 in the contract's validation envelope for a problem the bridge finds itself. */
+function sendInvalid(res: ServerResponse, loc: string[], msg: string, type: string) {
+  sendError(res, 422, envelope(422, 'Request validation failed.', [{ loc, msg, type }]));
 }
 
 function sendError(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -160,10 +160,10 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       const match = compiled
-        .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
-        .find(({ c, m }) => m && c.route.method === req.method);
-      if (!match?.m) {
-        const pathExists = compiled.some((c) => c.pattern.test(url.pathname));
+        .map((c) => ({ c, params: c.route.method === req.method ? matchPath(c.path, url.pathname) : null }))
+        .find((m) => m.params !== null);
+      if (!match?.params) {
+        const pathExists = compiled.some((c) => matchPath(c.path, url.pathname) !== null);
         if (!url.pathname.startsWith('/api/')) {
           next();
           return;
@@ -176,10 +176,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         return;
       }
       const { c } = match;
-      const variables: Record<string, unknown> = {};
-      c.params.forEach((name, i) => {
-        variables[toCamel(name)] = decodeURIComponent(match.m?.[i + 1] ?? '');
-      });
+      const variables: Record<string, unknown> = Object.fromEntries(
+        Object.entries(match.params).map(([name, value]) => [toCamel(name), value]),
+      );
       const query = new URLSearchParams();
       for (const arg of c.field.args) {
         const value = url.searchParams.get(toSnake(arg.name)) ?? url.searchParams.get(arg.name);
@@ -198,25 +197,13 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         try {
           parsed = raw.length ? JSON.parse(raw.toString('utf8')) : {};
         } catch {
-          sendError(
-            res,
-            422,
-            envelope(422, 'Request validation failed.', [
-              { loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' },
-            ]),
-          );
+          sendInvalid(res, ['body'], 'Invalid JSON body.', 'json_invalid');
           return;
         }
         const inputArg = c.field.args.find((a) => a.name === 'input');
         if ((c.route.body ?? 'input') === 'input' && inputArg) {
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-            sendError(
-              res,
-              422,
-              envelope(422, 'Request validation failed.', [
-                { loc: ['body'], msg: 'Body must be a JSON object.', type: 'model_type' },
-              ]),
-            );
+            sendInvalid(res, ['body'], 'Body must be a JSON object.', 'model_type');
             return;
           }
           body = { input: casing.input(parsed, inputArg.type) };
@@ -237,13 +224,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
             !(body && arg.name in body) &&
             !query.has(arg.name)
           ) {
-            sendError(
-              res,
-              422,
-              envelope(422, 'Request validation failed.', [
-                { loc: ['body', toSnake(arg.name)], msg: 'Field required', type: 'missing' },
-              ]),
-            );
+            sendInvalid(res, ['body', toSnake(arg.name)], 'Field required', 'missing');
             return;
           }
         }

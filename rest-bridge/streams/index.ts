@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compilePath, matchPath } from '../path-pattern.js';
 import { conversationStream } from './conversation-stream.js';
 import type { StreamRequest } from './sse.js';
 
@@ -24,20 +25,12 @@ export const streamRoutes: readonly StreamRoute[] = [
   },
 ];
 
-const compiled = streamRoutes.map((route) => {
-  const params: string[] = [];
-  const source = route.path.replace(/\{([a-z_]+)\}/g, (_m, name: string) => {
-    params.push(name);
-    return '([^/]+)';
-  });
-  return { route, params, pattern: new RegExp(`^${source}/?$`) };
-});
+const compiled = streamRoutes.map((route) => ({ route, path: compilePath(route.path) }));
 
 export function matchStream(method: string, pathname: string) {
   for (const c of compiled) {
-    const m = c.pattern.exec(pathname);
-    if (m && c.route.method === method) {
-      const params = Object.fromEntries(c.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? '')]));
+    const params = c.route.method === method ? matchPath(c.path, pathname) : null;
+    if (params) {
       return {
         params,
         handle: (req: IncomingMessage, res: ServerResponse, options: Omit<StreamRequest, 'params'>) =>
