@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/kit/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Each file boots its own stack; two at a time on two cores.

@@ -18,8 +18,9 @@ export interface EmbeddedStack {
 export async function startEmbedded(
   config: Config = loadConfig(),
   supergraphSdl = readSupergraph(),
+  options: { migrate?: boolean } = {},
 ): Promise<EmbeddedStack> {
-  const kernel = await createKernel(config, { migrate: true });
+  const kernel = await createKernel(config, { migrate: options.migrate ?? true });
   const served = await Promise.all(
     subgraphs.map((s) => serveSubgraph(kernel, s, { host: '127.0.0.1', port: 0 })),
   );

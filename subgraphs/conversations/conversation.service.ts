@@ -6,7 +6,7 @@ import type { DbTx } from '../kernel/db.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
 import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertScope, requireTenant } from '../kernel/viewer.js';
+import { assertScope, requireTenant, requireUser } from '../kernel/viewer.js';
 import {
   type ConversationEventKind,
   type ConversationEventPayload,
@@ -120,7 +120,7 @@ export async function createConversation(ctx: Ctx, input: CreateConversationInpu
     const conversation = await tx.conversation.create({
       data: {
         tenantId,
-        userId: viewer.userId,
+        userId: requireUser(viewer).userId,
         displayName: parsed.data.displayName ?? null,
         agentEntrypoint: parsed.data.agentEntrypoint ?? 'default',
         lastMessagePreview: '',

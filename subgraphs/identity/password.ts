@@ -1,4 +1,5 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
+import type { DbTx } from '../kernel/db.js';
 
 // OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. (Algorithm is a const enum: 2 = Argon2id.)
 const ARGON2ID = { algorithm: 2 as Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 };
@@ -33,4 +34,40 @@ export function passwordProblems(password: string): string[] {
     problems.push('Password must mix at least two of: lowercase, uppercase, digits, symbols.');
   }
   return problems;
+}
+
+/** How many previous passwords may not be reused (legacy AUTH_PASSWORD_HISTORY_COUNT). */
+export const PASSWORD_HISTORY_COUNT = 5;
+
+/** Records a password hash in the user's history and keeps only the newest PASSWORD_HISTORY_COUNT rows. */
+export async function recordPasswordHistory(tx: DbTx, userId: string, passwordHash: string): Promise<void> {
+  await tx.passwordHistory.create({ data: { userId, passwordHash } });
+  const keep = await tx.passwordHistory.findMany({
+    where: { userId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: PASSWORD_HISTORY_COUNT,
+    select: { id: true },
+  });
+  await tx.passwordHistory.deleteMany({ where: { userId, id: { notIn: keep.map((k) => k.id) } } });
+}
+
+/** Whether the password is the current one or one of the last PASSWORD_HISTORY_COUNT. */
+export async function wasRecentlyUsed(
+  tx: DbTx,
+  user: { id: string; passwordHash: string },
+  password: string,
+): Promise<boolean> {
+  const history = await tx.passwordHistory.findMany({
+    where: { userId: user.id },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: PASSWORD_HISTORY_COUNT,
+    select: { passwordHash: true },
+  });
+  const hashes = [user.passwordHash, ...history.map((h) => h.passwordHash)];
+  for (const stored of hashes) {
+    if (await verify(stored, password).catch(() => false)) {
+      return true;
+    }
+  }
+  return false;
 }

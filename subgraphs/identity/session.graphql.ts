@@ -27,7 +27,8 @@ const RefreshInput = builder.inputType('RefreshInput', {
 builder.mutationField('login', (t) =>
   t.field({
     type: LoginResult,
-    description: 'Sign in with email and password.',
+    description:
+      'Sign in with email and password. Every call counts against the rate limits, aliases included.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: (_root, { input }, ctx) => login(ctx, input),
   }),

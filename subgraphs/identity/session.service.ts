@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import { RateLimiterPrisma } from 'rate-limiter-flexible';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
-import {
-  AppError,
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  isUniqueViolation,
-  UnauthenticatedError,
-  ValidationError,
-} from '../kernel/errors.js';
+import { AppError, BadRequestError, ForbiddenError, UnauthenticatedError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
 import { scopesForRole } from '../kernel/viewer.js';
 import { type MfaLoginChallenge, mfaChallengeFor } from './mfa.service.js';
@@ -146,18 +138,144 @@ export interface LoginInput {
   tenantId?: string | null | undefined;
 }
 
-/** Verifies email + password and opens a session in the user's (chosen) tenant. */
+/** Account lockout: this many failures inside the window lock the account for LOCK_MINUTES. */
+export const LOCKOUT_THRESHOLD = 5;
+export const LOCKOUT_WINDOW_MINUTES = 60;
+export const LOCK_MINUTES = 60;
+
+const ipFailureLimiters = new WeakMap<object, RateLimiterPrisma>();
+
+/**
+ * Failed logins per client IP (the legacy network throttle counts failures, not attempts): read
+ * before the password is checked, charged after a failure. Keyed by threshold and window, so
+ * deployments (or tests) with other settings do not share counters.
+ */
+function ipFailureLimiter(ctx: Ctx): RateLimiterPrisma {
+  let limiter = ipFailureLimiters.get(ctx.db);
+  if (!limiter) {
+    const points = ctx.config.AUTH_LOGIN_IP_MAX_FAILURES;
+    const duration = ctx.config.AUTH_LOGIN_WINDOW_SECONDS;
+    limiter = new RateLimiterPrisma({
+      storeClient: ctx.db,
+      tableName: 'rateLimiterFlexible',
+      keyPrefix: `login_ip_failures_${points}_${duration}`,
+      points,
+      duration,
+      clearExpiredByTimeout: false,
+    });
+    ipFailureLimiters.set(ctx.db, limiter);
+  }
+  return limiter;
+}
+
+const NETWORK_THROTTLED = 'Too many login attempts from this network segment.';
+
+async function assertIpNotThrottled(ctx: Ctx): Promise<void> {
+  if (ctx.config.RATE_LIMITS === 'false') {
+    return;
+  }
+  const state = await ipFailureLimiter(ctx).get(ctx.client.ip ?? 'unknown');
+  if (state && state.consumedPoints >= ctx.config.AUTH_LOGIN_IP_MAX_FAILURES) {
+    throw new AppError('RATE_LIMITED', NETWORK_THROTTLED, {
+      retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)),
+    });
+  }
+}
+
+async function chargeIpFailure(ctx: Ctx): Promise<void> {
+  if (ctx.config.RATE_LIMITS === 'false') {
+    return;
+  }
+  await ipFailureLimiter(ctx)
+    .penalty(ctx.client.ip ?? 'unknown', 1)
+    .catch((error: unknown) => ctx.log.warn({ err: error }, 'login IP failure counter not updated'));
+}
+
+function emailLimitRules(ctx: Ctx) {
+  return [
+    { points: ctx.config.AUTH_LOGIN_EMAIL_MAX_ATTEMPTS, duration: ctx.config.AUTH_LOGIN_WINDOW_SECONDS },
+  ];
+}
+
+/** Counts a failed password for the account; reaching the threshold locks it (423). */
+async function recordLoginFailure(ctx: Ctx, userId: string): Promise<void> {
+  const now = new Date();
+  const windowStart = new Date(now.getTime() - LOCKOUT_WINDOW_MINUTES * 60_000);
+  const locked = await ctx.db.$transaction(async (tx) => {
+    const inWindow = await tx.user.updateMany({
+      where: { id: userId, lastFailedAt: { gte: windowStart } },
+      data: { failedLogins: { increment: 1 }, lastFailedAt: now },
+    });
+    if (inWindow.count === 0) {
+      await tx.user.update({ where: { id: userId }, data: { failedLogins: 1, lastFailedAt: now } });
+    }
+    const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { failedLogins: true } });
+    if (user.failedLogins < LOCKOUT_THRESHOLD) {
+      return false;
+    }
+    await tx.user.update({
+      where: { id: userId },
+      data: { lockedUntil: new Date(now.getTime() + LOCK_MINUTES * 60_000) },
+    });
+    await recordAudit(tx, null, { action: 'auth.lockout', targetType: 'user', targetId: userId });
+    return true;
+  });
+  if (locked) {
+    throw new AppError('LOCKED', 'Account locked due to repeated failures.');
+  }
+}
+
+/** 423 while a lock is live; an expired lock is cleared (with its failure count). */
+async function assertNotLocked(ctx: Ctx, user: { id: string; lockedUntil: Date | null }): Promise<void> {
+  if (!user.lockedUntil) {
+    return;
+  }
+  if (user.lockedUntil > new Date()) {
+    throw new AppError('LOCKED', 'Account is locked.');
+  }
+  await ctx.db.user.update({
+    where: { id: user.id },
+    data: { lockedUntil: null, failedLogins: 0, lastFailedAt: null },
+  });
+}
+
+/**
+ * Verifies email + password and opens a session in the user's (chosen) tenant. Every call (so every
+ * GraphQL alias), whatever its outcome, is charged to the email's limiter; failures are also charged
+ * to the client IP's.
+ */
 export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession | MfaLoginChallenge> {
   if (input.email.length > 320 || input.password.length > 256) {
     throw new UnauthenticatedError('Invalid email or password.');
   }
+  const email = input.email.trim().toLowerCase();
+  await assertIpNotThrottled(ctx);
+  await ctx.limits.consume(
+    'login_email',
+    email,
+    emailLimitRules(ctx),
+    'Too many login attempts for this account. Try again later.',
+  );
   const user = await ctx.db.user.findUnique({
-    where: { email: input.email.toLowerCase() },
+    where: { email },
     include: { memberships: true },
   });
+  if (user) {
+    await assertNotLocked(ctx, user);
+  }
   const passwordOk = await verifyPassword(user?.passwordHash ?? null, input.password);
   if (!user || !passwordOk) {
+    await chargeIpFailure(ctx);
+    if (user) {
+      await recordLoginFailure(ctx, user.id);
+    }
     throw new UnauthenticatedError('Invalid email or password.');
+  }
+  if (user.failedLogins > 0 || user.lastFailedAt || user.lockedUntil) {
+    await ctx.db.user.update({
+      where: { id: user.id },
+      data: { failedLogins: 0, lastFailedAt: null, lockedUntil: null },
+    });
   }
   if (user.status !== 'active') {
     throw new ForbiddenError(`User is ${user.status}.`);
@@ -194,6 +312,15 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession 
  * session. Presenting an already rotated token is treated as theft: the whole session is revoked.
  */
 export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<IssuedSession> {
+  await ctx.limits.consume(
+    'refresh_ip',
+    ctx.client.ip ?? 'unknown',
+    [{ points: ctx.config.AUTH_REFRESH_IP_PER_MINUTE, duration: 60 }],
+    'Too many refresh attempts. Try again later.',
+  );
+  if (refreshToken.length > 4096) {
+    throw new UnauthenticatedError('Refresh token verification failed.');
+  }
   const claims = await ctx.keys.verify(refreshToken, 'refresh');
   const jti = String(claims.jti);
   const invalid = () => new UnauthenticatedError('Refresh token has been revoked or expired.');
@@ -238,6 +365,9 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Is
     const membership = user?.memberships.find((m) => m.tenantId === row.session.tenantId);
     if (!user || !membership) {
       return invalid();
+    }
+    if (user.lockedUntil && user.lockedUntil > new Date()) {
+      return new AppError('LOCKED', 'Account is locked.');
     }
     if (user.status !== 'active') {
       return new ForbiddenError(`User is ${user.status}.`);

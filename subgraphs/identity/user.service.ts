@@ -1,5 +1,6 @@
 import type { Ctx } from '../kernel/context.js';
 import { UnauthenticatedError } from '../kernel/errors.js';
+import { requireUser } from '../kernel/viewer.js';
 
 /** A user, visible only to members of a tenant the user belongs to (null otherwise). */
 export async function getUserRef(ctx: Ctx, id: string) {
@@ -15,5 +16,5 @@ export function getCurrentUser(ctx: Ctx) {
   if (!ctx.viewer) {
     throw ctx.authError ?? new UnauthenticatedError();
   }
-  return { userId: ctx.viewer.userId, tokenPayload: ctx.viewer.claims };
+  return { userId: requireUser(ctx.viewer).userId, tokenPayload: ctx.viewer.claims };
 }

@@ -5,7 +5,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Ctx } from './context.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
-import { hasScope, type TenantRole } from './viewer.js';
+import { hasScope, isPlatformOperator, type TenantRole } from './viewer.js';
 
 export interface AuthScopes {
   /** Anyone, signed in or not. */
@@ -18,6 +18,8 @@ export interface AuthScopes {
   tenantRole: TenantRole[];
   /** The credential carries this scope (`conversations:read`, `tenant:settings` …). */
   scope: string;
+  /** A platform operator signed in as a user (scope `platform:operator`, granted at login). */
+  platformOperator: boolean;
 }
 
 export interface SchemaTypes {
@@ -48,6 +50,7 @@ export function createBuilder(): Builder {
         tenantMember: ctx.viewer?.tenantId != null,
         tenantRole: (roles) => ctx.viewer?.role != null && roles.includes(ctx.viewer.role),
         scope: (scope) => hasScope(ctx.viewer, scope),
+        platformOperator: isPlatformOperator(ctx.viewer),
       }),
       unauthorizedError: (_parent, ctx) => {
         if (!ctx.viewer) {

@@ -39,6 +39,38 @@ const ConfigSchema = z.object({
   PLATFORM_OPERATOR_EMAILS: z.string().default(''),
   /** Set to "false" to turn rate limits off (load tests only). */
   RATE_LIMITS: z.enum(['true', 'false']).default('true'),
+  /** Login: failed attempts allowed per client IP in AUTH_LOGIN_WINDOW_SECONDS before 429. */
+  AUTH_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(50),
+  /** Login: attempts (any outcome) allowed per email in the window before 429. */
+  AUTH_LOGIN_EMAIL_MAX_ATTEMPTS: z.coerce.number().int().positive().default(10),
+  AUTH_LOGIN_WINDOW_SECONDS: z.coerce.number().int().positive().default(600),
+  /** Refresh-token rotations allowed per client IP per minute. */
+  AUTH_REFRESH_IP_PER_MINUTE: z.coerce.number().int().positive().default(120),
+  /** Password-reset requests allowed per email and per client IP per hour. */
+  AUTH_PASSWORD_FORGOT_EMAIL_PER_HOUR: z.coerce.number().int().positive().default(5),
+  AUTH_PASSWORD_FORGOT_IP_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /** Verification emails allowed per user and per client IP per hour. */
+  AUTH_EMAIL_VERIFICATION_USER_PER_HOUR: z.coerce.number().int().positive().default(3),
+  AUTH_EMAIL_VERIFICATION_IP_PER_HOUR: z.coerce.number().int().positive().default(10),
+  /**
+   * Signup and request-access rate limits (per client IP per hour and per day, per email and per email
+   * domain per day). Unset: the legacy defaults 20 / 100 / 3 / 20 (relaxed to 10000 under NODE_ENV=test).
+   */
+  SIGNUP_RATE_LIMIT_PER_HOUR: z.coerce.number().int().positive().optional(),
+  SIGNUP_RATE_LIMIT_PER_IP_DAY: z.coerce.number().int().positive().optional(),
+  SIGNUP_RATE_LIMIT_PER_EMAIL_DAY: z.coerce.number().int().positive().optional(),
+  SIGNUP_RATE_LIMIT_PER_DOMAIN_DAY: z.coerce.number().int().positive().optional(),
+  /** Pending access requests allowed per client IP. Unset: 3 (10000 under NODE_ENV=test). */
+  SIGNUP_CONCURRENT_REQUESTS_LIMIT: z.coerce.number().int().positive().optional(),
+  /**
+   * Development only: accept `Authorization: Bearer dev-local` on POST /api/v1/auth/service-accounts/issue
+   * (the legacy API accepted it when Vault verification was off). Vault is not available here, so
+   * without it that endpoint answers 503; browser-issue works either way.
+   */
+  SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE: z.enum(['true', 'false']).default('false'),
+  /** Service-account issuance bursts: per account (and tenant) and overall, per 60 seconds. */
+  SERVICE_ACCOUNT_ISSUE_PER_ACCOUNT_MINUTE: z.coerce.number().int().positive().default(5),
+  SERVICE_ACCOUNT_ISSUE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** SSE heartbeat period in milliseconds. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
 });

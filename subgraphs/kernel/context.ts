@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { authenticateApiKey, looksLikeApiKey } from './api-keys.js';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { AppError } from './errors.js';
@@ -33,6 +34,8 @@ export interface Ctx {
   viewer: Viewer | null;
   /** Why a presented credential was refused; fields that need a viewer report it. */
   authError: AppError | null;
+  /** The raw bearer credential as presented (for non-JWT credentials such as service-account issuance). */
+  credential: string | null;
   requestId: string;
   /** Client details forwarded by the gateway, for sessions and rate limits. */
   client: { ip: string | null; userAgent: string | null };
@@ -48,18 +51,28 @@ export interface RequestCredentials {
   headers?: Record<string, string> | undefined;
 }
 
-/** Verifies the bearer credential (if any) and builds the per-request context. */
+/**
+ * Verifies the credential (if any) and builds the per-request context: a bearer access token, or a
+ * tenant API key as `Authorization: Bearer ak_…` or `x-api-key: ak_…` (the Authorization header wins).
+ */
 export async function createContext(kernel: Kernel, credentials: RequestCredentials): Promise<Ctx> {
   let viewer: Viewer | null = null;
   let authError: AppError | null = null;
   const header = credentials.authorization?.trim();
-  if (header) {
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+  const bearer = header ? (/^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? null) : null;
+  const apiKeyHeader = credentials.headers?.['x-api-key']?.trim();
+  if (header || apiKeyHeader) {
     try {
-      if (!match?.[1]) {
-        throw new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+      if (header) {
+        if (!bearer) {
+          throw new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+        }
+        viewer = looksLikeApiKey(bearer)
+          ? await authenticateApiKey(kernel.database.prisma, bearer)
+          : viewerFromClaims(await kernel.keys.verify(bearer, 'access'));
+      } else if (apiKeyHeader) {
+        viewer = await authenticateApiKey(kernel.database.prisma, apiKeyHeader);
       }
-      viewer = viewerFromClaims(await kernel.keys.verify(match[1], 'access'));
     } catch (error) {
       authError =
         error instanceof AppError
@@ -78,6 +91,7 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     secrets: kernel.secrets,
     viewer,
     authError,
+    credential: bearer,
     requestId: credentials.requestId ?? randomUUID(),
     client: { ip: credentials.ip ?? null, userAgent: credentials.userAgent ?? null },
     headers: credentials.headers ?? {},

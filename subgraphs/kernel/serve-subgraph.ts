@@ -88,6 +88,17 @@ export async function serveSubgraph(
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
       {
+        // Only the gateway calls subgraphs: answer GraphQL errors (e.g. a bad custom-scalar variable)
+        // with 200 so the gateway passes their codes on instead of reporting a failed fetch (a 500).
+        async requestDidStart() {
+          return {
+            async willSendResponse({ response }) {
+              response.http.status = 200;
+            },
+          };
+        },
+      },
+      {
         async serverWillStart() {
           return {
             async drainServer() {

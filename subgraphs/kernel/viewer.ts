@@ -1,21 +1,42 @@
 import type { JWTPayload } from 'jose';
-import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from './errors.js';
 
 export type TenantRole = 'owner' | 'admin' | 'member' | 'viewer';
 
-/** Who is calling, as verified by the kernel. Later kinds: service accounts and tenant API keys. */
-export interface Viewer {
+interface ViewerBase {
+  /** Audit subject: `user:<uuid>` or `api-key:<uuid>`. */
+  subject: string;
+  tenantId: string | null;
+  role: TenantRole | null;
+  scopes: ReadonlySet<string>;
+  claims: JWTPayload;
+}
+
+/** A person signed in with an access token. */
+export interface UserViewer extends ViewerBase {
   kind: 'user';
   /** `user:<uuid>`, the token subject. */
   subject: string;
   userId: string;
-  tenantId: string | null;
-  role: TenantRole | null;
-  scopes: ReadonlySet<string>;
   sessionId: string | null;
   emailVerified: boolean;
-  claims: JWTPayload;
 }
+
+/** A tenant API key (`ak_<prefix>_<secret>`): bound to one tenant, holds only its own scopes, no role. */
+export interface ApiKeyViewer extends ViewerBase {
+  kind: 'api-key';
+  /** `api-key:<uuid>`. */
+  subject: string;
+  apiKeyId: string;
+  tenantId: string;
+  role: null;
+  userId: null;
+  sessionId: null;
+  emailVerified: false;
+}
+
+/** Who is calling, as verified by the kernel: a user (access token) or a tenant API key. */
+export type Viewer = UserViewer | ApiKeyViewer;
 
 const ROLE_SCOPES: Record<TenantRole, string[]> = {
   owner: [
@@ -46,6 +67,9 @@ const ROLE_SCOPES: Record<TenantRole, string[]> = {
   viewer: ['conversations:read', 'tools:read'],
 };
 
+/** Every scope a tenant role can grant (what an API key may carry). */
+export const TENANT_SCOPES: readonly string[] = [...new Set(Object.values(ROLE_SCOPES).flat())];
+
 /** The scopes a tenant role grants, fixed into the access token at login. */
 export function scopesForRole(role: string): string[] {
   return ROLE_SCOPES[role as TenantRole] ?? ROLE_SCOPES.viewer;
@@ -65,7 +89,7 @@ function asRole(value: unknown): TenantRole | null {
 }
 
 /** Builds the viewer from verified access-token claims. */
-export function viewerFromClaims(claims: JWTPayload & Record<string, unknown>): Viewer {
+export function viewerFromClaims(claims: JWTPayload & Record<string, unknown>): UserViewer {
   const subject = String(claims.sub ?? '');
   if (!subject.startsWith('user:')) {
     throw new UnauthenticatedError('Token subject must reference a user account.');
@@ -95,6 +119,22 @@ export function requireTenant(viewer: Viewer | null): string {
   return viewer.tenantId;
 }
 
+/** The signed-in user: UNAUTHENTICATED without a viewer, FORBIDDEN for credentials that are not a user's. */
+export function requireUser(viewer: Viewer | null): UserViewer {
+  if (!viewer) {
+    throw new UnauthenticatedError();
+  }
+  if (viewer.kind !== 'user') {
+    throw new ForbiddenError('This operation requires a user credential, not an API key.');
+  }
+  return viewer;
+}
+
+/** A platform operator signed in as a user (scope `platform:operator`; API keys never are). */
+export function isPlatformOperator(viewer: Viewer | null): boolean {
+  return viewer?.kind === 'user' && hasScope(viewer, 'platform:operator');
+}
+
 /** Throws FORBIDDEN unless the viewer holds the scope (UNAUTHENTICATED without a viewer). */
 export function assertScope(viewer: Viewer | null, scope: string): asserts viewer is Viewer {
   if (!viewer) {
@@ -103,4 +143,52 @@ export function assertScope(viewer: Viewer | null, scope: string): asserts viewe
   if (!hasScope(viewer, scope)) {
     throw new ForbiddenError('Insufficient scopes for this operation.');
   }
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a string is a UUID (ids in paths are checked before any lookup). */
+export function isUuid(value: string): boolean {
+  return UUID_RE.test(value);
+}
+
+export interface TenantAccessRule {
+  /** Owners and admins only (members, viewers and API keys get FORBIDDEN). */
+  manage?: boolean;
+  /** Platform operators may act on any tenant. */
+  operators?: boolean;
+}
+
+/**
+ * Access to a tenant named in the request (`/api/tenants/{tenant_id}/…`): no credential is
+ * UNAUTHENTICATED, a malformed id is a validation error, another tenant is NOT_FOUND (never data),
+ * and a credential without the needed role is FORBIDDEN. Returns whether the caller acts as operator
+ * on a tenant that is not its own (the caller must then check that the tenant exists).
+ */
+export function assertTenantAccess(
+  viewer: Viewer | null,
+  authError: Error | null,
+  tenantId: string,
+  rule: TenantAccessRule = {},
+): { viewer: Viewer; asOperator: boolean; tenantId: string } {
+  if (!viewer) {
+    throw authError ?? new UnauthenticatedError();
+  }
+  if (!isUuid(tenantId)) {
+    throw new ValidationError('Request validation failed.', [
+      { loc: ['path', 'tenant_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' },
+    ]);
+  }
+  const id = tenantId.toLowerCase();
+  const operator = rule.operators === true && isPlatformOperator(viewer);
+  if (viewer.tenantId !== id) {
+    if (operator) {
+      return { viewer, asOperator: true, tenantId: id };
+    }
+    throw new NotFoundError('Tenant', tenantId);
+  }
+  if (rule.manage && !operator && viewer.role !== 'owner' && viewer.role !== 'admin') {
+    throw new ForbiddenError('Insufficient tenant privileges for this operation.');
+  }
+  return { viewer, asOperator: false, tenantId: id };
 }

@@ -1,9 +1,14 @@
 import { builder } from './builder.js';
-import { getCurrentTenant, getTenantRef } from './tenant.service.js';
+import {
+  createTenant,
+  getCurrentTenant,
+  getTenant,
+  getTenantRef,
+  type TenantView,
+  updateTenant,
+} from './tenant.service.js';
 
-type TenantShape = { id: string; name: string; slug: string; status: string; createdAt: Date };
-
-export const TenantRef = builder.objectRef<TenantShape>('Tenant').implement({
+export const TenantRef = builder.objectRef<TenantView>('Tenant').implement({
   description: 'A tenant account: the unit of isolation for every tenant-owned resource.',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Tenant id (UUID).' }),
@@ -11,6 +16,7 @@ export const TenantRef = builder.objectRef<TenantShape>('Tenant').implement({
     slug: t.exposeString('slug', { description: 'URL-safe unique slug derived from the name.' }),
     status: t.exposeString('status', { description: 'Lifecycle status (active, suspended).' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last update time.' }),
   }),
 });
 
@@ -26,5 +32,58 @@ builder.queryField('currentTenant', (t) =>
     description: 'The tenant of the calling credential.',
     authScopes: { tenantMember: true },
     resolve: (_root, _args, ctx) => getCurrentTenant(ctx),
+  }),
+);
+
+const CreateTenantInput = builder.inputType('CreateTenantInput', {
+  description: 'A new tenant (platform operators only).',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Display name (2–128 characters).' }),
+    slug: t.string({
+      description:
+        'Unique slug (2–60 lowercase letters, digits, inner hyphens); derived from the name if omitted.',
+    }),
+    ownerEmail: t.string({ description: 'Email of an existing user who becomes the tenant’s owner.' }),
+  }),
+});
+
+const UpdateTenantInput = builder.inputType('UpdateTenantInput', {
+  description: 'Changes to a tenant; omitted fields stay as they are.',
+  fields: (t) => ({
+    name: t.string({ description: 'New display name (2–128 characters).' }),
+    status: t.string({ description: 'New status: active or suspended (platform operators only).' }),
+  }),
+});
+
+builder.queryField('tenant', (t) =>
+  t.field({
+    type: TenantRef,
+    description: 'A tenant by id: visible to its own members and API keys, and to platform operators.',
+    authScopes: { authenticated: true },
+    args: { tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }) },
+    resolve: (_root, args, ctx) => getTenant(ctx, String(args.tenantId)),
+  }),
+);
+
+builder.mutationField('createTenant', (t) =>
+  t.field({
+    type: TenantRef,
+    description: 'Create a tenant, optionally with an existing user as its owner (platform operators only).',
+    authScopes: { platformOperator: true },
+    args: { input: t.arg({ type: CreateTenantInput, required: true }) },
+    resolve: (_root, { input }, ctx) => createTenant(ctx, input),
+  }),
+);
+
+builder.mutationField('updateTenant', (t) =>
+  t.field({
+    type: TenantRef,
+    description: 'Rename a tenant (its owners and admins, or operators) or change its status (operators).',
+    authScopes: { authenticated: true },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      input: t.arg({ type: UpdateTenantInput, required: true }),
+    },
+    resolve: (_root, args, ctx) => updateTenant(ctx, String(args.tenantId), args.input),
   }),
 );

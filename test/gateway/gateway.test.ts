@@ -84,7 +84,9 @@ describe('gateway endpoints', () => {
     const missing = await t.rest('GET', '/api/v1/nope', { token: account.accessToken });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ success: false, error: 'NotFound' });
-    const malformed = await t.rest('DELETE', '/api/v1/conversations/%E0%A4%A', { token: account.accessToken });
+    const malformed = await t.rest('DELETE', '/api/v1/conversations/%E0%A4%A', {
+      token: account.accessToken,
+    });
     expect(malformed.status).toBe(404);
     const wrongMethod = await t.rest('PATCH', '/api/v1/tenants/settings', {
       token: account.accessToken,

@@ -17,7 +17,9 @@ export interface MailCatcher {
 }
 
 function decodeQuotedPrintable(body: string): string {
-  return body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return body
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
 }
 
 function parse(raw: string, to: string[]): ReceivedMail {
@@ -25,7 +27,9 @@ function parse(raw: string, to: string[]): ReceivedMail {
   const headers = head.replace(/\r?\n[ \t]+/g, ' ');
   const subject = /^subject: (.*)$/im.exec(headers)?.[1]?.trim() ?? '';
   const body = rest.join('\n\n');
-  const text = /content-transfer-encoding: quoted-printable/i.test(headers) ? decodeQuotedPrintable(body) : body;
+  const text = /content-transfer-encoding: quoted-printable/i.test(headers)
+    ? decodeQuotedPrintable(body)
+    : body;
   return { to, subject, text: text.trim() };
 }
 
@@ -42,7 +46,12 @@ export async function startMailCatcher(): Promise<MailCatcher> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        messages.push(parse(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address)));
+        messages.push(
+          parse(
+            Buffer.concat(chunks).toString('utf8'),
+            session.envelope.rcptTo.map((r) => r.address),
+          ),
+        );
         for (const w of waiters.splice(0)) {
           w();
         }

@@ -59,7 +59,8 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     SSE_HEARTBEAT_MS: '200',
     ...env,
   });
-  const stack = await startEmbedded(config, readSupergraph());
+  // A shared PostgreSQL is migrated once by test/kit/global-setup.ts; each PGlite stack migrates its own.
+  const stack = await startEmbedded(config, readSupergraph(), { migrate: !config.DATABASE_URL });
   const url = stack.gateway.url;
   const clients: Client[] = [];
   const api: TestStack = {

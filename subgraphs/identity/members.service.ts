@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import { recordAudit } from '../kernel/audit.js';
+import type { Ctx } from '../kernel/context.js';
+import type { DbTx } from '../kernel/db.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  isUniqueViolation,
+  NotFoundError,
+  ValidationError,
+} from '../kernel/errors.js';
+import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
+import {
+  assertTenantAccess,
+  isPlatformOperator,
+  isUuid,
+  type TenantRole,
+  type Viewer,
+} from '../kernel/viewer.js';
+import { hashPassword, passwordProblems } from './password.js';
+
+export const TENANT_ROLES: readonly TenantRole[] = ['owner', 'admin', 'member', 'viewer'];
+
+/** A user as a member of one tenant. */
+export interface TenantUserView {
+  userId: string;
+  tenantId: string;
+  email: string;
+  displayName: string | null;
+  role: string;
+  status: string;
+  emailVerified: boolean;
+  joinedAt: Date;
+}
+
+const Role = z.enum(['owner', 'admin', 'member', 'viewer']);
+
+export const AddTenantUserInput = z.strictObject({
+  email: z.email().max(320),
+  role: Role,
+  password: z.string().max(256).nullish(),
+  displayName: z.string().trim().min(1).max(128).nullish(),
+});
+export type AddTenantUserInput = { email: string; role: string } & Partial<
+  Record<'password' | 'displayName', string | null | undefined>
+>;
+
+export const UpdateTenantUserInput = z.strictObject({ role: Role });
+export type UpdateTenantUserInput = { role: string };
+
+function invalid(issues: { loc: (string | number)[]; msg: string; type: string }[]): ValidationError {
+  return new ValidationError('Request validation failed.', issues);
+}
+
+function zodIssues(error: z.ZodError) {
+  return error.issues.map((i) => ({
+    loc: ['body', ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
+    msg: i.message,
+    type: i.code,
+  }));
+}
+
+function checkUserId(userId: string): string {
+  if (!isUuid(userId)) {
+    throw invalid([{ loc: ['path', 'user_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' }]);
+  }
+  return userId.toLowerCase();
+}
+
+type MembershipWithUser = {
+  tenantId: string;
+  role: string;
+  createdAt: Date;
+  user: {
+    id: string;
+    email: string;
+    displayName: string | null;
+    status: string;
+    emailVerifiedAt: Date | null;
+  };
+};
+
+function view(m: MembershipWithUser): TenantUserView {
+  return {
+    userId: m.user.id,
+    tenantId: m.tenantId,
+    email: m.user.email,
+    displayName: m.user.displayName,
+    role: m.role,
+    status: m.user.status,
+    emailVerified: m.user.emailVerifiedAt !== null,
+    joinedAt: m.createdAt,
+  };
+}
+
+/** Owners and admins of the tenant (or operators); an operator's target tenant must exist. */
+async function manageAccess(ctx: Ctx, tenantId: string) {
+  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true, operators: true });
+  if (access.asOperator && !(await ctx.db.tenant.findUnique({ where: { id: access.tenantId } }))) {
+    throw new NotFoundError('Tenant', tenantId);
+  }
+  return access;
+}
+
+/** Only owners (and operators) hand out, change or take away the owner role. */
+function assertMayTouchOwners(viewer: Viewer, ...roles: string[]) {
+  if (roles.includes('owner') && viewer.role !== 'owner' && !isPlatformOperator(viewer)) {
+    throw new ForbiddenError('Only owners can grant, change or remove the owner role.');
+  }
+}
+
+/** Serialises membership changes of one tenant (the last-owner check must not race). */
+async function lockTenant(tx: DbTx, tenantId: string) {
+  await tx.$queryRaw`SELECT id FROM tenant WHERE id = ${tenantId}::uuid FOR UPDATE`;
+}
+
+async function otherOwners(tx: DbTx, tenantId: string, userId: string): Promise<number> {
+  return tx.membership.count({ where: { tenantId, role: 'owner', userId: { not: userId } } });
+}
+
+/**
+ * Adds a user to the tenant with a role: an existing account by email (no password), or a new account
+ * created with the given password. Admins cannot grant the owner role.
+ */
+export async function addTenantUser(
+  ctx: Ctx,
+  tenantId: string,
+  input: AddTenantUserInput,
+): Promise<TenantUserView> {
+  const access = await manageAccess(ctx, tenantId);
+  const parsed = AddTenantUserInput.safeParse(input);
+  if (!parsed.success) {
+    throw invalid(zodIssues(parsed.error));
+  }
+  const data = parsed.data;
+  assertMayTouchOwners(access.viewer, data.role);
+  const email = data.email.toLowerCase();
+  const existing = await ctx.db.user.findUnique({ where: { email } });
+  if (existing && data.password != null) {
+    throw new ConflictError('A user with this email already exists; add them without a password.');
+  }
+  let passwordHash: string | null = null;
+  if (!existing) {
+    if (data.password == null) {
+      throw invalid([
+        {
+          loc: ['body', 'password'],
+          msg: 'No user has this email: a password is required to create one.',
+          type: 'missing',
+        },
+      ]);
+    }
+    const problems = passwordProblems(data.password);
+    if (problems.length) {
+      throw invalid(problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })));
+    }
+    passwordHash = await hashPassword(data.password);
+  }
+  try {
+    const membership = await ctx.db.$transaction(async (tx) => {
+      const user =
+        existing ??
+        (await tx.user.create({
+          data: { email, passwordHash: passwordHash ?? '', displayName: data.displayName ?? null },
+        }));
+      const created = await tx.membership.create({
+        data: { userId: user.id, tenantId: access.tenantId, role: data.role },
+        include: { user: true },
+      });
+      await recordAudit(tx, access.viewer, {
+        action: 'tenant.user.added',
+        targetType: 'user',
+        targetId: user.id,
+        tenantId: access.tenantId,
+        metadata: { role: data.role, created: !existing },
+      });
+      return created;
+    });
+    return view(membership);
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ConflictError(
+        existing ? 'User is already a member of this tenant.' : 'Email already registered.',
+      );
+    }
+    throw error;
+  }
+}
+
+export interface ListTenantUsersInput {
+  limit?: number | null | undefined;
+  cursor?: string | null | undefined;
+}
+
+/** Members of the tenant, oldest first (owners and admins, or operators). */
+export async function listTenantUsers(
+  ctx: Ctx,
+  tenantId: string,
+  input: ListTenantUsersInput,
+): Promise<Page<TenantUserView>> {
+  const access = await manageAccess(ctx, tenantId);
+  const limit = pageSize(input.limit, 50, 100);
+  const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
+  const afterTs = after ? new Date(after.ts) : null;
+  if (after && (!afterTs || Number.isNaN(afterTs.getTime()) || !isUuid(after.id))) {
+    throw new BadRequestError('Invalid pagination cursor.');
+  }
+  const rows = await ctx.db.membership.findMany({
+    where: {
+      tenantId: access.tenantId,
+      ...(after && afterTs
+        ? { OR: [{ createdAt: { gt: afterTs } }, { createdAt: afterTs, id: { gt: after.id } }] }
+        : {}),
+    },
+    include: { user: true },
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: limit + 1,
+  });
+  const page = toPage(rows, limit, (m) => ({ ts: m.createdAt.toISOString(), id: m.id }));
+  return { items: page.items.map(view), nextCursor: page.nextCursor };
+}
+
+/** One member of the tenant (owners and admins, or operators). */
+export async function getTenantUser(ctx: Ctx, tenantId: string, userId: string): Promise<TenantUserView> {
+  const access = await manageAccess(ctx, tenantId);
+  const id = checkUserId(userId);
+  const membership = await ctx.db.membership.findUnique({
+    where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
+    include: { user: true },
+  });
+  if (!membership) {
+    throw new NotFoundError('User', userId);
+  }
+  return view(membership);
+}
+
+/** Changes a member's role. Demoting the last owner is a CONFLICT. Takes effect at the next refresh. */
+export async function updateTenantUser(
+  ctx: Ctx,
+  tenantId: string,
+  userId: string,
+  input: UpdateTenantUserInput,
+): Promise<TenantUserView> {
+  const access = await manageAccess(ctx, tenantId);
+  const id = checkUserId(userId);
+  const parsed = UpdateTenantUserInput.safeParse(input);
+  if (!parsed.success) {
+    throw invalid(zodIssues(parsed.error));
+  }
+  const role = parsed.data.role;
+  return ctx.db.$transaction(async (tx) => {
+    await lockTenant(tx, access.tenantId);
+    const membership = await tx.membership.findUnique({
+      where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
+    });
+    if (!membership) {
+      throw new NotFoundError('User', userId);
+    }
+    assertMayTouchOwners(access.viewer, membership.role, role);
+    if (
+      membership.role === 'owner' &&
+      role !== 'owner' &&
+      (await otherOwners(tx, access.tenantId, id)) === 0
+    ) {
+      throw new ConflictError('A tenant must keep at least one owner.');
+    }
+    const updated = await tx.membership.update({
+      where: { id: membership.id },
+      data: { role },
+      include: { user: true },
+    });
+    await recordAudit(tx, access.viewer, {
+      action: 'tenant.user.role_changed',
+      targetType: 'user',
+      targetId: id,
+      tenantId: access.tenantId,
+      metadata: { from: membership.role, to: role },
+    });
+    return view(updated);
+  });
+}
+
+/**
+ * Removes a member from the tenant (the account stays) and ends their sessions in it. Removing the
+ * last owner is a CONFLICT.
+ */
+export async function removeTenantUser(ctx: Ctx, tenantId: string, userId: string): Promise<boolean> {
+  const access = await manageAccess(ctx, tenantId);
+  const id = checkUserId(userId);
+  return ctx.db.$transaction(async (tx) => {
+    await lockTenant(tx, access.tenantId);
+    const membership = await tx.membership.findUnique({
+      where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
+    });
+    if (!membership) {
+      throw new NotFoundError('User', userId);
+    }
+    assertMayTouchOwners(access.viewer, membership.role);
+    if (membership.role === 'owner' && (await otherOwners(tx, access.tenantId, id)) === 0) {
+      throw new ConflictError('A tenant must keep at least one owner.');
+    }
+    await tx.membership.delete({ where: { id: membership.id } });
+    const now = new Date();
+    const sessions = await tx.session.findMany({
+      where: { userId: id, tenantId: access.tenantId, revokedAt: null },
+      select: { id: true },
+    });
+    if (sessions.length) {
+      const ids = sessions.map((s) => s.id);
+      await tx.session.updateMany({
+        where: { id: { in: ids } },
+        data: { revokedAt: now, revokedReason: 'membership_removed' },
+      });
+      await tx.refreshToken.updateMany({
+        where: { sessionId: { in: ids }, revokedAt: null },
+        data: { revokedAt: now, revokedReason: 'membership_removed' },
+      });
+    }
+    await recordAudit(tx, access.viewer, {
+      action: 'tenant.user.removed',
+      targetType: 'user',
+      targetId: id,
+      tenantId: access.tenantId,
+      metadata: { role: membership.role },
+    });
+    return true;
+  });
+}

@@ -1,0 +1,291 @@
+import { decodeJwt } from 'jose';
+import { z } from 'zod';
+import { recordAudit } from '../kernel/audit.js';
+import type { Ctx } from '../kernel/context.js';
+import type { DbTx } from '../kernel/db.js';
+import { AppError, ForbiddenError, ValidationError } from '../kernel/errors.js';
+import { sha256 } from '../kernel/secrets.js';
+import { requireUser } from '../kernel/viewer.js';
+
+/**
+ * Revokes a user's live sessions and their refresh tokens (every tenant), optionally sparing one
+ * session (the caller's). Returns how many sessions were revoked.
+ */
+export async function revokeUserSessions(
+  tx: DbTx,
+  userId: string,
+  reason: string,
+  exceptSessionId?: string | null,
+): Promise<number> {
+  const now = new Date();
+  const where = {
+    userId,
+    revokedAt: null,
+    ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}),
+  };
+  const sessions = await tx.session.findMany({ where, select: { id: true } });
+  if (sessions.length === 0) {
+    return 0;
+  }
+  const ids = sessions.map((s) => s.id);
+  await tx.refreshToken.updateMany({
+    where: { sessionId: { in: ids }, revokedAt: null },
+    data: { revokedAt: now, revokedReason: reason },
+  });
+  const revoked = await tx.session.updateMany({
+    where: { id: { in: ids }, revokedAt: null },
+    data: { revokedAt: now, revokedReason: reason },
+  });
+  return revoked.count;
+}
+
+export interface LogoutResult {
+  message: string;
+  revoked: boolean;
+}
+
+const LogoutInput = z.object({ refreshToken: z.string().min(1).max(4096) });
+
+/**
+ * Revokes one refresh token of the caller and its session. The token is recognised by its stored
+ * hash (so an expired token can still be logged out); another user's token is refused (403).
+ */
+export async function logoutSession(ctx: Ctx, input: { refreshToken: string }): Promise<LogoutResult> {
+  const viewer = requireUser(ctx.viewer);
+  const parsed = LogoutInput.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Request validation failed.',
+      parsed.error.issues.map((i) => ({
+        loc: ['body', 'refresh_token'],
+        msg: i.message,
+        type: i.code,
+      })),
+    );
+  }
+  const token = parsed.data.refreshToken;
+  let claims: Record<string, unknown>;
+  try {
+    claims = decodeJwt(token);
+  } catch {
+    throw new ForbiddenError('Refresh token is malformed.');
+  }
+  if (claims.token_use !== 'refresh' || typeof claims.jti !== 'string') {
+    throw new ForbiddenError('Token is not a refresh token.');
+  }
+  if (claims.sub !== viewer.subject) {
+    throw new ForbiddenError('Refresh token does not belong to the authenticated user.');
+  }
+  const inactive = { message: 'Session already inactive.', revoked: false };
+  return ctx.db.$transaction(async (tx) => {
+    const row = await tx.refreshToken.findUnique({
+      where: { jti: claims.jti as string },
+      include: { session: true },
+    });
+    if (!row || row.tokenHash !== sha256(token)) {
+      return inactive;
+    }
+    if (row.session.userId !== viewer.userId) {
+      throw new ForbiddenError('Refresh token does not belong to the authenticated user.');
+    }
+    const now = new Date();
+    const claimed = await tx.refreshToken.updateMany({
+      where: { jti: row.jti, revokedAt: null },
+      data: { revokedAt: now, revokedReason: 'logout' },
+    });
+    const session = await tx.session.updateMany({
+      where: { id: row.sessionId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: 'logout' },
+    });
+    if (claimed.count === 0 && session.count === 0) {
+      return inactive;
+    }
+    await tx.refreshToken.updateMany({
+      where: { sessionId: row.sessionId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: 'logout' },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'auth.logout',
+      targetType: 'session',
+      targetId: row.sessionId,
+      tenantId: row.session.tenantId,
+    });
+    return { message: 'Session revoked successfully.', revoked: true };
+  });
+}
+
+export interface LogoutAllResult {
+  message: string;
+  revoked: number;
+}
+
+/** Revokes every live session (and refresh token) of the caller, in every tenant. */
+export async function logoutAllSessions(ctx: Ctx): Promise<LogoutAllResult> {
+  const viewer = requireUser(ctx.viewer);
+  return ctx.db.$transaction(async (tx) => {
+    const revoked = await revokeUserSessions(tx, viewer.userId, 'logout_all');
+    if (revoked > 0) {
+      await recordAudit(tx, viewer, {
+        action: 'auth.logout_all',
+        targetType: 'user',
+        targetId: viewer.userId,
+        tenantId: viewer.tenantId,
+      });
+    }
+    return {
+      message: revoked > 0 ? 'All sessions revoked successfully.' : 'No active sessions to revoke.',
+      revoked,
+    };
+  });
+}
+
+export interface SessionClient {
+  platform: string | null;
+  browser: string | null;
+  device: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionItem {
+  id: string;
+  tenantId: string;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+  revokedAt: Date | null;
+  ipAddressMasked: string | null;
+  fingerprint: string | null;
+  client: SessionClient;
+  location: null;
+  current: boolean;
+}
+
+export interface SessionList {
+  sessions: SessionItem[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** Platform, browser and device class from a user-agent string (a coarse, dependency-free guess). */
+export function describeUserAgent(userAgent: string | null): SessionClient {
+  if (!userAgent) {
+    return { platform: null, browser: null, device: null, userAgent: null };
+  }
+  const ua = userAgent;
+  const pick = (rules: [RegExp, string][]) => rules.find(([re]) => re.test(ua))?.[1] ?? null;
+  const platform = pick([
+    [/Windows/i, 'Windows'],
+    [/Android/i, 'Android'],
+    [/iPhone|iPad|iPod/i, 'iOS'],
+    [/Mac OS X|Macintosh/i, 'macOS'],
+    [/CrOS/i, 'ChromeOS'],
+    [/Linux/i, 'Linux'],
+  ]);
+  const browser = pick([
+    [/Edg\//i, 'Edge'],
+    [/OPR\/|Opera/i, 'Opera'],
+    [/Firefox\//i, 'Firefox'],
+    [/Chrome\/|CriOS/i, 'Chrome'],
+    [/Safari\//i, 'Safari'],
+    [/curl\//i, 'curl'],
+    [/node|undici/i, 'Node.js'],
+  ]);
+  const device = /bot|crawler|spider/i.test(ua)
+    ? 'bot'
+    : /iPad|Tablet/i.test(ua)
+      ? 'tablet'
+      : /Mobi|iPhone|Android/i.test(ua)
+        ? 'mobile'
+        : 'desktop';
+  return { platform, browser, device, userAgent };
+}
+
+const ListInput = z.object({
+  includeRevoked: z.boolean().nullish(),
+  limit: z.number().int().min(1).max(100).nullish(),
+  offset: z.number().int().min(0).max(1_000_000).nullish(),
+  tenantId: z.uuid().nullish(),
+});
+
+/** The caller's sessions, newest activity first; `current` marks the token's own session. */
+export async function listSessions(ctx: Ctx, input: z.input<typeof ListInput>): Promise<SessionList> {
+  const viewer = requireUser(ctx.viewer);
+  const parsed = ListInput.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'Request validation failed.',
+      parsed.error.issues.map((i) => ({
+        loc: ['query', ...i.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))],
+        msg: i.message,
+        type: i.code,
+      })),
+    );
+  }
+  const limit = parsed.data.limit ?? 20;
+  const offset = parsed.data.offset ?? 0;
+  const where = {
+    userId: viewer.userId,
+    ...(parsed.data.includeRevoked ? {} : { revokedAt: null }),
+    ...(parsed.data.tenantId ? { tenantId: parsed.data.tenantId } : {}),
+  };
+  const [total, rows] = await Promise.all([
+    ctx.db.session.count({ where }),
+    ctx.db.session.findMany({
+      where,
+      orderBy: [{ lastSeenAt: { sort: 'desc', nulls: 'last' } }, { createdAt: 'desc' }, { id: 'desc' }],
+      skip: offset,
+      take: limit,
+    }),
+  ]);
+  return {
+    sessions: rows.map((row) => ({
+      id: row.id,
+      tenantId: row.tenantId,
+      createdAt: row.createdAt,
+      lastSeenAt: row.lastSeenAt,
+      revokedAt: row.revokedAt,
+      ipAddressMasked: row.ipMasked,
+      fingerprint:
+        row.ipMasked || row.userAgent
+          ? Buffer.from(`${row.ipMasked ?? ''}:${row.userAgent ?? ''}`).toString('base64url')
+          : null,
+      client: describeUserAgent(row.userAgent),
+      location: null,
+      current: row.id === viewer.sessionId,
+    })),
+    total,
+    limit,
+    offset,
+  };
+}
+
+/** Revokes one of the caller's own live sessions; anything else is 404. */
+export async function revokeSession(ctx: Ctx, sessionId: string): Promise<LogoutResult> {
+  const viewer = requireUser(ctx.viewer);
+  if (!z.uuid().safeParse(sessionId).success) {
+    throw new ValidationError('Request validation failed.', [
+      { loc: ['path', 'session_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },
+    ]);
+  }
+  return ctx.db.$transaction(async (tx) => {
+    const now = new Date();
+    const revoked = await tx.session.updateMany({
+      where: { id: sessionId, userId: viewer.userId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: 'user_revoked' },
+    });
+    if (revoked.count === 0) {
+      throw new AppError('NOT_FOUND', 'Session not found or already revoked.');
+    }
+    await tx.refreshToken.updateMany({
+      where: { sessionId, revokedAt: null },
+      data: { revokedAt: now, revokedReason: 'user_revoked' },
+    });
+    await recordAudit(tx, viewer, {
+      action: 'auth.session.revoke',
+      targetType: 'session',
+      targetId: sessionId,
+      tenantId: viewer.tenantId,
+    });
+    return { message: 'Session revoked successfully.', revoked: true };
+  });
+}
