@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { RateLimiterPrisma } from 'rate-limiter-flexible';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
@@ -8,6 +7,7 @@ import { sha256 } from '../kernel/secrets.js';
 import { scopesForRole } from '../kernel/viewer.js';
 import { type MfaLoginChallenge, mfaChallengeFor } from './mfa.service.js';
 import { verifyPassword } from './password.js';
+import { revokeSessions } from './sessions.service.js';
 
 /** What a successful login, signup or refresh returns (the legacy UserSessionResponse). */
 export interface IssuedSession {
@@ -143,51 +143,30 @@ export const LOCKOUT_THRESHOLD = 5;
 export const LOCKOUT_WINDOW_MINUTES = 60;
 export const LOCK_MINUTES = 60;
 
-const ipFailureLimiters = new WeakMap<object, RateLimiterPrisma>();
-
-/**
- * Failed logins per client IP (the legacy network throttle counts failures, not attempts): read
- * before the password is checked, charged after a failure. Keyed by threshold and window, so
- * deployments (or tests) with other settings do not share counters.
- */
-function ipFailureLimiter(ctx: Ctx): RateLimiterPrisma {
-  let limiter = ipFailureLimiters.get(ctx.db);
-  if (!limiter) {
-    const points = ctx.config.AUTH_LOGIN_IP_MAX_FAILURES;
-    const duration = ctx.config.AUTH_LOGIN_WINDOW_SECONDS;
-    limiter = new RateLimiterPrisma({
-      storeClient: ctx.db,
-      tableName: 'rateLimiterFlexible',
-      keyPrefix: `login_ip_failures_${points}_${duration}`,
-      points,
-      duration,
-      clearExpiredByTimeout: false,
-    });
-    ipFailureLimiters.set(ctx.db, limiter);
-  }
-  return limiter;
-}
-
 const NETWORK_THROTTLED = 'Too many login attempts from this network segment.';
 
+/**
+ * Failed logins per client IP (the legacy network throttle counts failures, not attempts): checked
+ * before the password, charged after a failure. The name carries threshold and window, so
+ * deployments (or tests) with other settings do not share counters.
+ */
+function ipFailureRule(ctx: Ctx) {
+  const rule = {
+    points: ctx.config.AUTH_LOGIN_IP_MAX_FAILURES,
+    duration: ctx.config.AUTH_LOGIN_WINDOW_SECONDS,
+  };
+  return { name: `login_ip_failures_${rule.points}_${rule.duration}`, rule };
+}
+
 async function assertIpNotThrottled(ctx: Ctx): Promise<void> {
-  if (ctx.config.RATE_LIMITS === 'false') {
-    return;
-  }
-  const state = await ipFailureLimiter(ctx).get(ctx.client.ip ?? 'unknown');
-  if (state && state.consumedPoints >= ctx.config.AUTH_LOGIN_IP_MAX_FAILURES) {
-    throw new AppError('RATE_LIMITED', NETWORK_THROTTLED, {
-      retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)),
-    });
-  }
+  const { name, rule } = ipFailureRule(ctx);
+  await ctx.limits.assertAvailable(name, ctx.client.ip ?? 'unknown', rule, NETWORK_THROTTLED);
 }
 
 async function chargeIpFailure(ctx: Ctx): Promise<void> {
-  if (ctx.config.RATE_LIMITS === 'false') {
-    return;
-  }
-  await ipFailureLimiter(ctx)
-    .penalty(ctx.client.ip ?? 'unknown', 1)
+  const { name, rule } = ipFailureRule(ctx);
+  await ctx.limits
+    .penalize(name, ctx.client.ip ?? 'unknown', rule)
     .catch((error: unknown) => ctx.log.warn({ err: error }, 'login IP failure counter not updated'));
 }
 
@@ -331,12 +310,7 @@ export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<Is
     }
     if (row.revokedAt) {
       if (row.revokedReason === 'rotated' && !row.session.revokedAt) {
-        const now = new Date();
-        await tx.session.update({ where: { id: row.sessionId }, data: { revokedAt: now } });
-        await tx.refreshToken.updateMany({
-          where: { sessionId: row.sessionId, revokedAt: null },
-          data: { revokedAt: now, revokedReason: 'reuse_detected' },
-        });
+        await revokeSessions(tx, { id: row.sessionId }, 'reuse_detected');
         await recordAudit(tx, null, {
           action: 'auth.refresh.reuse_detected',
           targetType: 'session',

@@ -2,28 +2,23 @@ import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
+import type { DbTx, Prisma } from '../kernel/db.js';
 import { AppError, ForbiddenError, ValidationError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
 import { requireUser } from '../kernel/viewer.js';
 
 /**
- * Revokes a user's live sessions and their refresh tokens (every tenant), optionally sparing one
- * session (the caller's). Returns how many sessions were revoked.
+ * Revokes the live sessions matching `where` and every live refresh token in them. The one
+ * primitive behind logout, logout-all, session revocation and refresh-token reuse detection.
+ * Returns how many sessions were revoked.
  */
-export async function revokeUserSessions(
+export async function revokeSessions(
   tx: DbTx,
-  userId: string,
+  where: Prisma.SessionWhereInput,
   reason: string,
-  exceptSessionId?: string | null,
 ): Promise<number> {
   const now = new Date();
-  const where = {
-    userId,
-    revokedAt: null,
-    ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}),
-  };
-  const sessions = await tx.session.findMany({ where, select: { id: true } });
+  const sessions = await tx.session.findMany({ where: { ...where, revokedAt: null }, select: { id: true } });
   if (sessions.length === 0) {
     return 0;
   }
@@ -37,6 +32,19 @@ export async function revokeUserSessions(
     data: { revokedAt: now, revokedReason: reason },
   });
   return revoked.count;
+}
+
+/**
+ * Revokes a user's live sessions and their refresh tokens (every tenant), optionally sparing one
+ * session (the caller's). Returns how many sessions were revoked.
+ */
+export function revokeUserSessions(
+  tx: DbTx,
+  userId: string,
+  reason: string,
+  exceptSessionId?: string | null,
+): Promise<number> {
+  return revokeSessions(tx, { userId, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) }, reason);
 }
 
 export interface LogoutResult {
@@ -268,18 +276,10 @@ export async function revokeSession(ctx: Ctx, sessionId: string): Promise<Logout
     ]);
   }
   return ctx.db.$transaction(async (tx) => {
-    const now = new Date();
-    const revoked = await tx.session.updateMany({
-      where: { id: sessionId, userId: viewer.userId, revokedAt: null },
-      data: { revokedAt: now, revokedReason: 'user_revoked' },
-    });
-    if (revoked.count === 0) {
+    const revoked = await revokeSessions(tx, { id: sessionId, userId: viewer.userId }, 'user_revoked');
+    if (revoked === 0) {
       throw new AppError('NOT_FOUND', 'Session not found or already revoked.');
     }
-    await tx.refreshToken.updateMany({
-      where: { sessionId, revokedAt: null },
-      data: { revokedAt: now, revokedReason: 'user_revoked' },
-    });
     await recordAudit(tx, viewer, {
       action: 'auth.session.revoke',
       targetType: 'session',

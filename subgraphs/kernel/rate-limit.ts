@@ -65,6 +65,34 @@ export class RateLimits {
     }
   }
 
+  /**
+   * Throws RATE_LIMITED when `key` has already used up `rule`, without consuming a point (for limits
+   * that count failures: check first, then `penalize` only when the attempt fails).
+   */
+  async assertAvailable(
+    name: string,
+    key: string,
+    rule: LimitRule,
+    message = 'Too many requests. Try again later.',
+  ): Promise<void> {
+    if (!this.enabled) {
+      return;
+    }
+    const state = await this.limiter(name, rule).get(key);
+    if (state && state.consumedPoints >= rule.points) {
+      throw new AppError('RATE_LIMITED', message, {
+        retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)),
+      });
+    }
+  }
+
+  /** Adds one point to `key` under `rule` without ever throwing for the limit itself. */
+  async penalize(name: string, key: string, rule: LimitRule): Promise<void> {
+    if (this.enabled) {
+      await this.limiter(name, rule).penalty(key, 1);
+    }
+  }
+
   /** Forgets a key's counters (e.g. after a successful login). */
   async reset(name: string, key: string, rules: LimitRule[]): Promise<void> {
     await Promise.all(rules.map((rule) => this.limiter(name, rule).delete(key)));

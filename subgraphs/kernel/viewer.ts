@@ -38,31 +38,23 @@ export interface ApiKeyViewer extends ViewerBase {
 /** Who is calling, as verified by the kernel: a user (access token) or a tenant API key. */
 export type Viewer = UserViewer | ApiKeyViewer;
 
+/** Owners and admins hold the same scopes; they differ in who may manage owners. */
+const MANAGER_SCOPES = [
+  'conversations:read',
+  'conversations:write',
+  'conversations:delete',
+  'workflows:delete',
+  'tools:read',
+  'billing:read',
+  'billing:manage',
+  'support:read',
+  'activity:read',
+  'tenant:settings',
+];
+
 const ROLE_SCOPES: Record<TenantRole, string[]> = {
-  owner: [
-    'conversations:read',
-    'conversations:write',
-    'conversations:delete',
-    'workflows:delete',
-    'tools:read',
-    'billing:read',
-    'billing:manage',
-    'support:read',
-    'activity:read',
-    'tenant:settings',
-  ],
-  admin: [
-    'conversations:read',
-    'conversations:write',
-    'conversations:delete',
-    'workflows:delete',
-    'tools:read',
-    'billing:read',
-    'billing:manage',
-    'support:read',
-    'activity:read',
-    'tenant:settings',
-  ],
+  owner: MANAGER_SCOPES,
+  admin: MANAGER_SCOPES,
   member: ['conversations:read', 'conversations:write', 'tools:read'],
   viewer: ['conversations:read', 'tools:read'],
 };
