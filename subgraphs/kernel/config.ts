@@ -37,6 +37,12 @@ const ConfigSchema = z.object({
   DATA_ENCRYPTION_KEY: z.string().min(16).optional(),
   /** Emails of platform operators, granted the operator role when they sign in (see README). */
   PLATFORM_OPERATOR_EMAILS: z.string().default(''),
+  /**
+   * "true": tenant-scoped operations refuse users whose token says the email is unverified (403
+   * "Email verification required.", as the legacy API did by default). Off by default here so the
+   * embedded default works without a mail server; production deployments should turn it on.
+   */
+  REQUIRE_EMAIL_VERIFICATION: z.enum(['true', 'false']).default('false'),
   /** Set to "false" to turn rate limits off (load tests only). */
   RATE_LIMITS: z.enum(['true', 'false']).default('true'),
   /** Login: failed attempts allowed per client IP in AUTH_LOGIN_WINDOW_SECONDS before 429. */

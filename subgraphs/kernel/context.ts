@@ -69,7 +69,10 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
         }
         viewer = looksLikeApiKey(bearer)
           ? await authenticateApiKey(kernel.database.prisma, bearer)
-          : viewerFromClaims(await kernel.keys.verify(bearer, 'access'));
+          : viewerFromClaims(
+              await kernel.keys.verify(bearer, 'access'),
+              kernel.config.REQUIRE_EMAIL_VERIFICATION === 'true',
+            );
       } else if (apiKeyHeader) {
         viewer = await authenticateApiKey(kernel.database.prisma, apiKeyHeader);
       }

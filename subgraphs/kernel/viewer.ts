@@ -20,6 +20,8 @@ export interface UserViewer extends ViewerBase {
   userId: string;
   sessionId: string | null;
   emailVerified: boolean;
+  /** The deployment requires verified emails and this token's is not: tenant operations are refused. */
+  mustVerifyEmail: boolean;
 }
 
 /** A tenant API key (`ak_<prefix>_<secret>`): bound to one tenant, holds only its own scopes, no role. */
@@ -81,7 +83,10 @@ function asRole(value: unknown): TenantRole | null {
 }
 
 /** Builds the viewer from verified access-token claims. */
-export function viewerFromClaims(claims: JWTPayload & Record<string, unknown>): UserViewer {
+export function viewerFromClaims(
+  claims: JWTPayload & Record<string, unknown>,
+  requireVerifiedEmail = false,
+): UserViewer {
   const subject = String(claims.sub ?? '');
   if (!subject.startsWith('user:')) {
     throw new UnauthenticatedError('Token subject must reference a user account.');
@@ -96,6 +101,8 @@ export function viewerFromClaims(claims: JWTPayload & Record<string, unknown>): 
     scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []),
     sessionId: typeof claims.sid === 'string' ? claims.sid : null,
     emailVerified: claims.email_verified === true,
+    // Tokens without the claim pass, as in the legacy API.
+    mustVerifyEmail: requireVerifiedEmail && claims.email_verified === false,
     claims,
   };
 }
@@ -105,10 +112,18 @@ export function requireTenant(viewer: Viewer | null): string {
   if (!viewer) {
     throw new UnauthenticatedError();
   }
+  assertEmailVerified(viewer);
   if (!viewer.tenantId) {
     throw new UnauthenticatedError('Authenticated token is missing tenant context.');
   }
   return viewer.tenantId;
+}
+
+/** Tenant-scoped operations need a verified email when the deployment says so (REQUIRE_EMAIL_VERIFICATION). */
+export function assertEmailVerified(viewer: Viewer): void {
+  if (viewer.kind === 'user' && viewer.mustVerifyEmail) {
+    throw new ForbiddenError('Email verification required.');
+  }
 }
 
 /** The signed-in user: UNAUTHENTICATED without a viewer, FORBIDDEN for credentials that are not a user's. */
@@ -166,6 +181,7 @@ export function assertTenantAccess(
   if (!viewer) {
     throw authError ?? new UnauthenticatedError();
   }
+  assertEmailVerified(viewer);
   if (!isUuid(tenantId)) {
     throw new ValidationError('Request validation failed.', [
       { loc: ['path', 'tenant_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' },
