@@ -5,15 +5,14 @@ import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
 import { BadRequestError, NotFoundError, ValidationError } from '../kernel/errors.js';
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
+import { loaderFor } from '../kernel/loaders.js';
 import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertScope, requireTenant, requireUser } from '../kernel/viewer.js';
+import { assertScope, isUuid, requireTenant, requireUser } from '../kernel/viewer.js';
 import {
   type ConversationEventKind,
   type ConversationEventPayload,
   conversationStream,
 } from './conversation.events.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function publish(tx: DbTx, conversation: Conversation, kind: ConversationEventKind) {
   const payload: ConversationEventPayload = {
@@ -46,7 +45,7 @@ export async function listConversations(
   const limit = pageSize(input.limit, 50, 100);
   const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
   const afterTs = after ? new Date(after.ts) : null;
-  if (after && (Number.isNaN(afterTs?.getTime()) || !UUID.test(after.id))) {
+  if (after && (Number.isNaN(afterTs?.getTime()) || !isUuid(after.id))) {
     throw new BadRequestError('Invalid pagination cursor.');
   }
   const rows = await ctx.db.conversation.findMany({
@@ -78,7 +77,7 @@ export async function listUserConversations(ctx: Ctx, userId: string, limit: num
 export async function getConversation(ctx: Ctx, id: string): Promise<Conversation> {
   const tenantId = requireTenant(ctx.viewer);
   assertScope(ctx.viewer, 'conversations:read');
-  const found = UUID.test(id) ? await ctx.db.conversation.findFirst({ where: { id, tenantId } }) : null;
+  const found = isUuid(id) ? await ctx.db.conversation.findFirst({ where: { id, tenantId } }) : null;
   if (!found) {
     throw new NotFoundError('Conversation', id);
   }
@@ -88,10 +87,12 @@ export async function getConversation(ctx: Ctx, id: string): Promise<Conversatio
 /** Entity lookup for the gateway: null for missing or foreign rows. */
 export async function getConversationRef(ctx: Ctx, id: string): Promise<Conversation | null> {
   const tenantId = ctx.viewer?.tenantId;
-  if (!tenantId || !UUID.test(id)) {
+  if (!tenantId || !isUuid(id)) {
     return null;
   }
-  return ctx.db.conversation.findFirst({ where: { id, tenantId } });
+  return loaderFor(ctx, 'conversation', (ids) =>
+    ctx.db.conversation.findMany({ where: { id: { in: [...ids] }, tenantId } }),
+  ).load(id);
 }
 
 export const CreateConversationInput = z.strictObject({

@@ -1,14 +1,20 @@
 import type { Ctx } from '../kernel/context.js';
 import { UnauthenticatedError } from '../kernel/errors.js';
-import { requireUser } from '../kernel/viewer.js';
+import { loaderFor } from '../kernel/loaders.js';
+import { isUuid, requireUser } from '../kernel/viewer.js';
 
-/** A user, visible only to members of a tenant the user belongs to (null otherwise). */
+/**
+ * A user, visible only to members of a tenant the user belongs to (null otherwise). Batched per
+ * request, so an entity fetch for many representations is one query.
+ */
 export async function getUserRef(ctx: Ctx, id: string) {
   const tenantId = ctx.viewer?.tenantId;
-  if (!tenantId) {
+  if (!tenantId || !isUuid(id)) {
     return null;
   }
-  return ctx.db.user.findFirst({ where: { id, memberships: { some: { tenantId } } } });
+  return loaderFor(ctx, 'user', (ids) =>
+    ctx.db.user.findMany({ where: { id: { in: [...ids] }, memberships: { some: { tenantId } } } }),
+  ).load(id);
 }
 
 /** The caller and the claims of the token they presented. */
