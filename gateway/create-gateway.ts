@@ -72,7 +72,8 @@ export async function startGateway(
   );
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => dataSources[name] ?? new CredentialForwardingDataSource({ url }),
+    buildService: ({ name, url }) =>
+      dataSources[name] ?? new CredentialForwardingDataSource({ url: url ?? '' }),
   });
   const app = express();
   app.disable('x-powered-by');

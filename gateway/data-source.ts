@@ -1,8 +1,17 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { GatewayContext } from './context.js';
 
-/** Forwards the caller's credential and client details; each subgraph verifies the credential itself. */
+/**
+ * Forwards the caller's credential and client details; each subgraph verifies the credential itself.
+ * Requests go through Node's own fetch (undici), whose keep-alive pool honours the subgraph's
+ * `Keep-Alive: timeout` hint, so an idle connection is not reused just as the server closes it
+ * (the default fetcher kept idle sockets forever and hit ECONNRESET under load).
+ */
 export class CredentialForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(config: { url: string }) {
+    super({ url: config.url, fetcher: globalThis.fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
+  }
+
   override willSendRequest({
     request,
     context,
