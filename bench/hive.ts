@@ -2,6 +2,7 @@
  * Hive Gateway (`@graphql-hive/gateway-runtime`) serving the committed supergraph in front of the
  * same subgraphs as our gateway, as a side-by-side comparator for `npm run bench`.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGatewayRuntime } from '@graphql-hive/gateway-runtime';
@@ -43,6 +44,9 @@ export async function startHive(options: {
    */
   deduplicateInflightRequests: boolean;
 }): Promise<RunningHive> {
+  // Hive's fetch adds one abort listener per in-flight subgraph request to a shared signal; at
+  // concurrency 16 Node warns (MaxListenersExceededWarning) although the listeners are released.
+  setMaxListeners(256);
   const gateway = createGatewayRuntime({
     supergraph: withSubgraphUrls(options.supergraphSdl, options.subgraphUrls),
     logging: false,

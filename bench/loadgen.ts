@@ -20,6 +20,12 @@ import { summarize } from './stats.js';
 /** Epoch milliseconds with sub-millisecond resolution (same clock for send and receive). */
 const nowMs = () => performance.timeOrigin + performance.now();
 
+/**
+ * A closed loop of `concurrency` workers for `durationMs`. Throughput and latency come from the
+ * steady-state window only: it opens once every worker has completed one request (all started
+ * together, so the first cycle is a ramp) and closes at the deadline (responses still in flight
+ * then are awaited but not counted).
+ */
 async function runHttp(req: HttpLoadRequest): Promise<HttpLoadResult> {
   const { target, concurrency, durationMs, maxRequests } = req;
   const init: RequestInit = {
@@ -29,40 +35,60 @@ async function runHttp(req: HttpLoadRequest): Promise<HttpLoadResult> {
   };
   const latencies: number[] = [];
   let errors = 0;
+  let completed = 0;
   let firstError: string | undefined;
   let bytes = 0;
   let issued = 0;
   const start = performance.now();
   const deadline = start + durationMs;
+  let warmWorkers = 0;
+  // Never later than half the leg, even if one worker is stuck.
+  let windowStart = start + durationMs / 2;
   const worker = async () => {
+    let warm = false;
     while (performance.now() < deadline && issued < maxRequests) {
       issued++;
       const t0 = performance.now();
+      let ok = false;
+      let size = 0;
       try {
         const res = await fetch(target.url, init);
         const text = await res.text();
-        const t1 = performance.now();
-        if (res.status !== 200 || (target.kind === 'graphql' && text.includes('"errors"'))) {
-          errors++;
+        ok = res.status === 200 && !(target.kind === 'graphql' && text.includes('"errors"'));
+        size = text.length;
+        if (!ok) {
           firstError ??= `${res.status} ${text.slice(0, 300)}`;
-        } else {
-          latencies.push(t1 - t0);
-          bytes += text.length;
         }
       } catch (error) {
-        errors++;
         firstError ??= String((error as Error)?.message ?? error);
+      }
+      const t1 = performance.now();
+      completed++;
+      if (!ok) {
+        errors++;
+      } else if (t1 >= windowStart && t1 <= deadline) {
+        latencies.push(t1 - t0);
+        bytes += size;
+      }
+      if (!warm) {
+        warm = true;
+        warmWorkers++;
+        if (warmWorkers === concurrency) {
+          windowStart = Math.min(windowStart, t1);
+        }
       }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsedMs = performance.now() - start;
+  const windowMs = deadline - windowStart;
   return {
     ok: latencies.length,
     errors,
+    completed,
     ...(firstError ? { firstError } : {}),
-    elapsedMs,
-    rps: latencies.length / (elapsedMs / 1000),
+    elapsedMs: performance.now() - start,
+    windowMs,
+    rps: latencies.length / (windowMs / 1000),
     latencyMs: summarize(latencies),
     bytesPerResponse: latencies.length ? bytes / latencies.length : 0,
   };
@@ -163,11 +189,26 @@ async function runFanout(req: FanoutRequest): Promise<FanoutResult> {
       group.waiters.set(name, () => resolve(true));
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    await rename(group.conversationId, name);
-    const ok = await delivered;
-    clearTimeout(timer);
-    group.waiters.delete(name);
-    return ok;
+    try {
+      await rename(group.conversationId, name);
+      return await delivered;
+    } finally {
+      clearTimeout(timer);
+      group.waiters.delete(name);
+    }
+  };
+
+  let mutationErrors = 0;
+  let firstMutationError: string | undefined;
+  /** Like `fire`, but a failed mutation is counted and reported as `null` instead of thrown. */
+  const tryFire = async (group: Group, name: string, timeoutMs: number): Promise<boolean | null> => {
+    try {
+      return await fire(group, name, timeoutMs);
+    } catch (error) {
+      mutationErrors++;
+      firstMutationError ??= String((error as Error)?.message ?? error);
+      return null;
+    }
   };
 
   // Readiness: subscriptions are lazy and asynchronous end to end (client → gateway bridge →
@@ -176,7 +217,7 @@ async function runFanout(req: FanoutRequest): Promise<FanoutResult> {
   for (const group of groups) {
     let ready = false;
     for (let attempt = 0; attempt < 20 && !ready; attempt++) {
-      ready = await fire(group, `warmup:${group.name}:${seq++}`, 1000);
+      ready = (await tryFire(group, `warmup:${group.name}:${seq++}`, 1000)) === true;
     }
     if (!ready) {
       const have = group.subscribers.filter((s) => s.received.size > 0).length;
@@ -186,19 +227,26 @@ async function runFanout(req: FanoutRequest): Promise<FanoutResult> {
   const setupMs = performance.now() - setupStart;
 
   const rounds: Record<string, FanoutLeg>[] = [];
-  for (let r = 0; r < req.rounds; r++) {
+  const budgetEnd = performance.now() + req.budgetMs;
+  let truncated = false;
+  for (let r = 0; r < req.rounds && !truncated; r++) {
     const sent = new Map<Group, { name: string; at: number }[]>(groups.map((g) => [g, []]));
     const dupBefore = new Map(groups.map((g) => [g, g.duplicates]));
     // Events alternate between the groups (A B A B …); the first group alternates per round.
     const order = r % 2 === 0 ? groups : [...groups].reverse();
-    for (let i = 0; i < req.eventsPerRound; i++) {
-      for (const group of order) {
+    for (let i = 0; i < req.eventsPerRound && !truncated; i++) {
+      truncated = performance.now() > budgetEnd;
+      for (const group of truncated ? [] : order) {
         const at = nowMs();
         const name = `t:${at.toFixed(3)}:${seq++}`;
-        sent.get(group)?.push({ name, at });
-        await fire(group, name, req.eventTimeoutMs);
+        if ((await tryFire(group, name, req.eventTimeoutMs)) !== null) {
+          sent.get(group)?.push({ name, at });
+        }
         await new Promise((resolve) => setTimeout(resolve, req.gapMs));
       }
+    }
+    if (groups.some((g) => (sent.get(g)?.length ?? 0) === 0)) {
+      break; // the budget ran out before this round measured every group
     }
     const legs: Record<string, FanoutLeg> = {};
     for (const group of groups) {
@@ -228,7 +276,13 @@ async function runFanout(req: FanoutRequest): Promise<FanoutResult> {
     rounds.push(legs);
   }
   await Promise.all(allClients.map((c) => c.dispose()));
-  return { rounds, setupMs };
+  return {
+    rounds,
+    setupMs,
+    truncated,
+    mutationErrors,
+    ...(firstMutationError ? { firstMutationError } : {}),
+  };
 }
 
 function reply(message: LoadgenReply) {
@@ -238,7 +292,7 @@ function reply(message: LoadgenReply) {
 process.on('message', (raw) => {
   const msg = raw as LoadgenRequest;
   if (msg.type === 'exit') {
-    reply({ id: msg.id, ok: true, result: { rounds: [], setupMs: 0 } });
+    reply({ id: msg.id, ok: true, result: { rounds: [], setupMs: 0, truncated: false, mutationErrors: 0 } });
     setTimeout(() => process.exit(0), 10);
     return;
   }

@@ -21,12 +21,20 @@ export interface HttpLoadRequest {
 }
 
 export interface HttpLoadResult {
+  /** Successful responses inside the steady-state window. */
   ok: number;
+  /** Failed responses over the whole leg (non-200, GraphQL `errors`, network errors). */
   errors: number;
+  /** Every response of the leg, ramp and tail included. */
+  completed: number;
   firstError?: string;
+  /** From the first request to the last response. */
   elapsedMs: number;
-  /** Successful responses per second over the whole leg. */
+  /** Steady-state window: from the moment every worker has had one response to the deadline. */
+  windowMs: number;
+  /** Successful responses per second in the window. */
   rps: number;
+  /** Latency of the successful responses in the window. */
   latencyMs: LatencySummary;
   bytesPerResponse: number;
 }
@@ -50,6 +58,8 @@ export interface FanoutRequest {
   gapMs: number;
   /** Give up on an event after this long (counted as lost deliveries). */
   eventTimeoutMs: number;
+  /** Stop sending events after this long (measured from the first timed event). */
+  budgetMs: number;
 }
 
 export interface FanoutLeg {
@@ -65,6 +75,11 @@ export interface FanoutResult {
   /** rounds[r][targetName] */
   rounds: Record<string, FanoutLeg>[];
   setupMs: number;
+  /** True when the time budget ended the measurement early. */
+  truncated: boolean;
+  /** Triggering mutations that failed (their events are not counted as sent). */
+  mutationErrors: number;
+  firstMutationError?: string;
 }
 
 export type LoadgenRequest = (HttpLoadRequest | FanoutRequest | { type: 'exit' }) & { id: number };

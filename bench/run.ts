@@ -16,8 +16,18 @@ import { readSupergraph } from '../gateway/create-gateway.js';
 import { type Account, bootStack, type TestStack } from '../test/kit/stack.js';
 import { type RunningHive, startHive } from './hive.js';
 import { type Loadgen, startLoadgen } from './loadgen-client.js';
-import type { FanoutLeg, FanoutResult, HttpLoadResult, HttpTarget } from './protocol.js';
-import { median, round } from './stats.js';
+import type { FanoutLeg, FanoutResult, HttpTarget } from './protocol.js';
+import {
+  type LegReport,
+  type LegRound,
+  type Report,
+  type RowSpec,
+  ratioRow,
+  ratioTable,
+  renderJson,
+  renderMarkdown,
+} from './report.js';
+import { round } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -37,9 +47,10 @@ const settings = {
   fanout: {
     subscribers: intEnv('BENCH_SUBSCRIBERS', 100),
     rounds: 3,
-    eventsPerRound: 10,
+    eventsPerRound: 20,
     gapMs: 25,
     eventTimeoutMs: 5000,
+    budgetMs: 45_000,
   },
   /** The whole bench is killed past this (it normally takes about 2 minutes). */
   watchdogMs: 240_000,
@@ -159,7 +170,7 @@ async function createConversations(t: TestStack, account: Account, names: string
 
 // ---------------------------------------------------------------- verification
 
-async function verify(legs: Record<string, Leg>, owner: Account): Promise<Record<string, string>> {
+async function verify(legs: Record<string, Leg>, owner: Account): Promise<string[]> {
   const data: Record<string, unknown> = {};
   for (const [key, leg] of Object.entries(legs)) {
     const res = await call(leg.target);
@@ -192,22 +203,14 @@ async function verify(legs: Record<string, Leg>, owner: Account): Promise<Record
   if (canonical(rest) !== canonical(gql)) {
     fail('REST GET /api/v1/conversations and the equivalent GraphQL query returned different data');
   }
-  return {
-    'subgraph direct = our gateway = Hive (both variants), single-subgraph query': 'identical data',
-    'our gateway = Hive (both variants), federated query': `identical data, ${settings.conversations} items with user.email`,
-    'REST list = equivalent GraphQL query (after snake_case → camelCase)': 'identical data',
-  };
+  return [
+    'subgraph direct, our gateway and both Hive Gateways return identical data for the single-subgraph query',
+    `our gateway and both Hive Gateways return identical data for the federated query (${settings.conversations} items, user.email of the owner on each)`,
+    'REST list and the equivalent GraphQL query return identical data (after snake_case → camelCase, conversation_id → id)',
+  ];
 }
 
 // ---------------------------------------------------------------- measurement
-
-interface LegRound extends HttpLoadResult {
-  /** CPU time of this process (the whole system under test) during the leg. */
-  sutCpuMs: number;
-  sutCpuMsPerRequest: number;
-  /** Cores used by the system under test on average (1.0 = one full core). */
-  sutCores: number;
-}
 
 async function measure(loadgen: Loadgen, leg: Leg, durationMs: number): Promise<LegRound> {
   const cpu0 = process.cpuUsage();
@@ -222,53 +225,171 @@ async function measure(loadgen: Loadgen, leg: Leg, durationMs: number): Promise<
   return {
     ...r,
     sutCpuMs,
-    sutCpuMsPerRequest: sutCpuMs / Math.max(1, r.ok + r.errors),
+    sutCpuMsPerRequest: sutCpuMs / Math.max(1, r.completed),
     sutCores: sutCpuMs / r.elapsedMs,
   };
 }
 
-interface Row {
-  id: string;
-  scenario: string;
-  a: string;
-  b: string;
-  aMedian: number;
-  bMedian: number;
-  /** Median of the per-round ratios a/b. */
-  ratio: number;
-  ratioMin: number;
-  ratioMax: number;
-  perRoundRatios: number[];
-  unit: string;
-  anchor?: string;
+type Metric = (x: LegRound) => number;
+const rps: Metric = (x) => x.rps;
+const p95: Metric = (x) => x.latencyMs.p95;
+const cpuPerRequest: Metric = (x) => x.sutCpuMsPerRequest;
+
+/** The HTTP ratios: A and B are leg keys. */
+const httpRows: (RowSpec & { metric: Metric })[] = [
+  {
+    id: 'G1',
+    scenario: 'Gateway ÷ subgraph direct, `conversations(limit: 20) { items { id displayName } }`',
+    a: 'apollo.simple',
+    b: 'sub.simple',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '0.10 (@apollo/gateway defaults ÷ trivial subgraph, 1 fetch)',
+  },
+  {
+    id: 'G2',
+    scenario: 'Gateway, federated `items { id user { email } }` (2 fetches) ÷ single-subgraph query',
+    a: 'apollo.fed',
+    b: 'apollo.simple',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '0.5–0.6 (2-fetch ÷ 1-fetch, §1.6)',
+  },
+  {
+    id: 'H1',
+    scenario: 'Hive Gateway (defaults) ÷ our gateway, single-subgraph query',
+    a: 'hive.simple',
+    b: 'apollo.simple',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '2.06 (Q1)',
+  },
+  {
+    id: 'H2',
+    scenario: 'Hive Gateway (defaults) ÷ our gateway, federated query',
+    a: 'hive.fed',
+    b: 'apollo.fed',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '1.81 (Q2)',
+  },
+  {
+    id: 'H3',
+    scenario: 'Hive Gateway (in-flight dedup off) ÷ our gateway, single-subgraph query',
+    a: 'hiveNoDedup.simple',
+    b: 'apollo.simple',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '0.81 (Q1, merging off)',
+  },
+  {
+    id: 'H4',
+    scenario: 'Hive Gateway (in-flight dedup off) ÷ our gateway, federated query',
+    a: 'hiveNoDedup.fed',
+    b: 'apollo.fed',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '0.71 (Q2, merging off)',
+  },
+  {
+    id: 'H5',
+    scenario: 'Hive Gateway (defaults) ÷ subgraph direct, single-subgraph query',
+    a: 'hive.simple',
+    b: 'sub.simple',
+    unit: 'req/s',
+    metric: rps,
+    anchor: '0.22',
+  },
+  {
+    id: 'R1',
+    scenario:
+      'REST `GET /api/v1/conversations?limit=20` ÷ the same operation as GraphQL POST, both via the gateway',
+    a: 'rest.list',
+    b: 'apollo.restEquivalent',
+    unit: 'req/s',
+    metric: rps,
+    anchor: 'target ≥ 0.8 (§7.2 R1)',
+  },
+  {
+    id: 'R1-p95',
+    scenario: 'REST ÷ GraphQL (same operation, via the gateway), p95 latency',
+    a: 'rest.list',
+    b: 'apollo.restEquivalent',
+    unit: 'ms (p95)',
+    metric: p95,
+    anchor: 'target ≤ 1.25',
+  },
+];
+
+/** The fan-out ratios: A is the many-subscriber group, B the single subscriber. */
+function fanoutRows(many: string, one: string): (RowSpec & { pick: (l: FanoutLeg) => number })[] {
+  return [
+    {
+      id: 'S1-p50',
+      scenario: `Subscription event latency (mutation sent → client), ${many} ÷ 1 subscriber, p50 of deliveries`,
+      a: many,
+      b: one,
+      unit: 'ms (p50)',
+      pick: (l) => l.deliveries.p50,
+    },
+    {
+      id: 'S1-p95',
+      scenario: `Subscription event latency, ${many} ÷ 1 subscriber, p95 of deliveries`,
+      a: many,
+      b: one,
+      unit: 'ms (p95)',
+      pick: (l) => l.deliveries.p95,
+    },
+    {
+      id: 'S1-last',
+      scenario: `Subscription event latency until the last subscriber has it, ${many} ÷ 1 subscriber, p95 of events`,
+      a: many,
+      b: one,
+      unit: 'ms (p95)',
+      pick: (l) => l.lastDelivery.p95,
+    },
+    {
+      id: 'S1-max',
+      scenario: `Subscription event latency, ${many} ÷ 1 subscriber, slowest delivery`,
+      a: many,
+      b: one,
+      unit: 'ms (max)',
+      pick: (l) => l.deliveries.max,
+    },
+  ];
 }
 
-function row(
-  spec: Pick<Row, 'id' | 'scenario' | 'a' | 'b' | 'unit'> & { anchor?: string },
-  aValues: number[],
-  bValues: number[],
-): Row {
-  const ratios = aValues.map((a, i) => a / (bValues[i] as number));
-  return {
-    ...spec,
-    aMedian: median(aValues),
-    bMedian: median(bValues),
-    ratio: median(ratios),
-    ratioMin: Math.min(...ratios),
-    ratioMax: Math.max(...ratios),
-    perRoundRatios: ratios.map(round),
+/** HEAD, with `+modified` when the working tree has changes the results also reflect. */
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const changes = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    });
+    return changes.trim() ? `${head}+modified` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * BENCH_DEBUG=1: print the GraphQL errors behind REST-bridge and subscription executions (the REST
+ * bridge answers a bare 500 and the stack logs nothing at LOG_LEVEL=silent).
+ */
+function logOperationErrors(t: TestStack) {
+  const apollo = t.stack.gateway.apollo;
+  const original = apollo.executeOperation.bind(apollo);
+  (apollo as { executeOperation: unknown }).executeOperation = async (
+    ...args: Parameters<typeof original>
+  ) => {
+    const response = await original(...args);
+    if (response.body.kind === 'single' && response.body.singleResult.errors) {
+      log(
+        `operation errors at ${new Date().toISOString()}: ${JSON.stringify(response.body.singleResult.errors)}`,
+      );
+    }
+    return response;
   };
-}
-
-// ---------------------------------------------------------------- report
-
-function fmt(n: number): string {
-  return Number.isFinite(n) ? String(round(n)) : 'n/a';
-}
-
-function markdownTable(headers: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
 // ---------------------------------------------------------------- main
@@ -277,27 +398,35 @@ async function main(): Promise<number> {
   const started = Date.now();
   process.env.NODE_ENV = process.env.NODE_ENV || 'production';
   const watchdog = setTimeout(() => {
-    log(`watchdog: still running after ${settings.watchdogMs / 1000}s, giving up`);
+    log(`watchdog: still running after ${settings.watchdogMs / 1000} s, giving up`);
     process.exit(2);
   }, settings.watchdogMs);
   watchdog.unref();
 
-  const loadBefore = loadavg();
+  const loadavgBefore = loadavg();
+  // Before pinning: availableParallelism() follows the CPU affinity of the process.
+  const cpuCount = availableParallelism();
   const loadgen = startLoadgen();
-  const canPin = availableParallelism() >= 2 && process.env.BENCH_PIN !== '0';
-  const pinned = canPin && pin(process.pid, 0) && pin(loadgen.pid, 1);
+  const pinned = cpuCount >= 2 && process.env.BENCH_PIN !== '0' && pin(process.pid, 0) && pin(loadgen.pid, 1);
   log(
-    `system under test pid ${process.pid}${pinned ? ' on CPU 0' : ''}, load generator pid ${loadgen.pid}${pinned ? ' on CPU 1' : ''}`,
+    `stack pid ${process.pid}${pinned ? ' on CPU 0' : ''}, load generator pid ${loadgen.pid}${pinned ? ' on CPU 1' : ''}`,
   );
 
-  const t = await bootStack({ NODE_ENV: 'production', LOG_LEVEL: 'silent', DATA_DIR: 'memory://' });
   const hives: RunningHive[] = [];
+  let t: TestStack | undefined;
   try {
-    const subgraphUrls = Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url]));
-    const conversationsUrl = subgraphUrls.conversations;
-    if (!conversationsUrl) {
-      fail('no conversations subgraph');
+    // Rate limits off: they would turn a throughput bench into a test of 429s.
+    t = await bootStack({
+      NODE_ENV: 'production',
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
+      DATA_DIR: 'memory://',
+      RATE_LIMITS: 'false',
+    });
+    if (process.env.BENCH_DEBUG) {
+      logOperationErrors(t);
     }
+    const subgraphUrls = Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url]));
+    const conversationsUrl = subgraphUrls.conversations ?? fail('no conversations subgraph');
     const owner = await t.register();
     await createConversations(
       t,
@@ -307,7 +436,7 @@ async function main(): Promise<number> {
         (_, i) => `Conversation ${String(i + 1).padStart(2, '0')}`,
       ),
     );
-    // The fan-out runs in another tenant, so renames never touch the listed conversations.
+    // The fan-out runs in another tenant, so its renames never touch the listed conversations.
     const publisher = await t.register();
     const [singleId, fanoutId] = await createConversations(t, publisher, ['Fan-out 1', 'Fan-out N']);
 
@@ -319,43 +448,39 @@ async function main(): Promise<number> {
 
     const token = owner.accessToken;
     const gw = `${t.url}/graphql`;
-    const legs: Record<string, Leg> = {
-      'sub.simple': {
+    const legList: Leg[] = [
+      {
         key: 'sub.simple',
         label: 'conversations subgraph direct, single-subgraph query',
         target: gqlTarget(conversationsUrl, token, Q_SIMPLE),
       },
-      'apollo.simple': {
+      {
         key: 'apollo.simple',
         label: 'our gateway, single-subgraph query',
         target: gqlTarget(gw, token, Q_SIMPLE),
       },
-      'apollo.fed': {
-        key: 'apollo.fed',
-        label: 'our gateway, federated query',
-        target: gqlTarget(gw, token, Q_FEDERATED),
-      },
-      'hive.simple': {
+      { key: 'apollo.fed', label: 'our gateway, federated query', target: gqlTarget(gw, token, Q_FEDERATED) },
+      {
         key: 'hive.simple',
         label: 'Hive Gateway (defaults), single-subgraph query',
         target: gqlTarget(`${hive.url}/graphql`, token, Q_SIMPLE),
       },
-      'hive.fed': {
+      {
         key: 'hive.fed',
         label: 'Hive Gateway (defaults), federated query',
         target: gqlTarget(`${hive.url}/graphql`, token, Q_FEDERATED),
       },
-      'hiveNoDedup.simple': {
+      {
         key: 'hiveNoDedup.simple',
         label: 'Hive Gateway (in-flight dedup off), single-subgraph query',
         target: gqlTarget(`${hiveNoDedup.url}/graphql`, token, Q_SIMPLE),
       },
-      'hiveNoDedup.fed': {
+      {
         key: 'hiveNoDedup.fed',
         label: 'Hive Gateway (in-flight dedup off), federated query',
         target: gqlTarget(`${hiveNoDedup.url}/graphql`, token, Q_FEDERATED),
       },
-      'rest.list': {
+      {
         key: 'rest.list',
         label: 'REST GET /api/v1/conversations?limit=20 (gateway)',
         target: {
@@ -365,417 +490,147 @@ async function main(): Promise<number> {
           kind: 'rest',
         },
       },
-      'apollo.restEquivalent': {
+      {
         key: 'apollo.restEquivalent',
         label: 'our gateway, GraphQL POST of the REST list operation',
         target: gqlTarget(gw, token, Q_REST_EQUIVALENT, { limit: 20 }),
       },
-    };
+    ];
+    const legs = Object.fromEntries(legList.map((l) => [l.key, l]));
 
     const checks = await verify(legs, owner);
     log('responses verified identical across targets');
 
-    const order = Object.values(legs);
-    for (const leg of order) {
+    // Warm-up errors do not stop the run (they are product errors worth a report, not harness
+    // failures); they are reported and fail the exit code like errors in measured legs.
+    const warmupErrors: Report['warmupErrors'] = [];
+    for (const leg of legList) {
       const w = await measure(loadgen, leg, settings.warmupMs);
       if (w.errors) {
-        fail(`warm-up of ${leg.label}: ${w.errors} errors, first: ${w.firstError}`);
+        warmupErrors.push({ leg: leg.key, errors: w.errors, firstError: w.firstError ?? '' });
+        log(`warm-up of ${leg.label}: ${w.errors} errors, first: ${w.firstError}`);
       }
     }
-    log(
-      `warmed up ${order.length} targets; ${settings.rounds} rounds × ${order.length} legs × ${settings.legMs} ms`,
-    );
+    log(`warmed up; ${settings.rounds} rounds × ${legList.length} legs × ${settings.legMs} ms`);
 
-    const results: Record<string, LegRound[]> = Object.fromEntries(order.map((l) => [l.key, []]));
+    const results = new Map<string, LegRound[]>(legList.map((l) => [l.key, []]));
     const roundOrders: string[][] = [];
     for (let r = 0; r < settings.rounds; r++) {
-      // A B C … then … C B A: alternating direction cancels linear drift between legs.
-      const legsOfRound = r % 2 === 0 ? order : [...order].reverse();
+      // A B C … then … C B A: alternating the direction cancels linear drift between legs.
+      const legsOfRound = r % 2 === 0 ? legList : [...legList].reverse();
       roundOrders.push(legsOfRound.map((l) => l.key));
       for (const leg of legsOfRound) {
-        results[leg.key]?.push(await measure(loadgen, leg, settings.legMs));
+        const m = await measure(loadgen, leg, settings.legMs);
+        results.get(leg.key)?.push(m);
+        if (m.errors) {
+          log(`round ${r + 1}, ${leg.label}: ${m.errors} errors, first: ${m.firstError}`);
+        }
       }
-      const line = order.map((l) => `${l.key} ${Math.round(results[l.key]?.[r]?.rps ?? 0)}`).join(', ');
+      const line = legList.map((l) => `${l.key} ${Math.round(results.get(l.key)?.[r]?.rps ?? 0)}`).join(', ');
       log(`round ${r + 1}/${settings.rounds} req/s: ${line}`);
     }
 
+    const many = `${settings.fanout.subscribers} subscribers`;
+    const one = '1 subscriber';
     log(
-      `fan-out: ${settings.fanout.subscribers} vs 1 graphql-ws subscribers, ${settings.fanout.rounds} rounds × ${settings.fanout.eventsPerRound} events each`,
+      `fan-out: ${many} vs ${one}, ${settings.fanout.rounds} rounds × ${settings.fanout.eventsPerRound} events each`,
     );
-    const fanoutNames = { one: '1 subscriber', many: `${settings.fanout.subscribers} subscribers` };
-    const fanout: FanoutResult = await loadgen.fanout({
-      wsUrl: `${t.url.replace(/^http/, 'ws')}/graphql`,
-      graphqlUrl: gw,
-      authorization: `Bearer ${publisher.accessToken}`,
-      targets: [
-        { name: fanoutNames.one, conversationId: singleId as string, subscribers: 1 },
-        {
-          name: fanoutNames.many,
-          conversationId: fanoutId as string,
-          subscribers: settings.fanout.subscribers,
-        },
-      ],
-      rounds: settings.fanout.rounds,
-      eventsPerRound: settings.fanout.eventsPerRound,
-      gapMs: settings.fanout.gapMs,
-      eventTimeoutMs: settings.fanout.eventTimeoutMs,
-    });
-
-    // ------------------------------------------------------------ rows
-    const rps = (key: string) => (results[key] ?? []).map((x) => x.rps);
-    const p95 = (key: string) => (results[key] ?? []).map((x) => x.latencyMs.p95);
-    const cpuPerReq = (key: string) => (results[key] ?? []).map((x) => x.sutCpuMsPerRequest);
-    const fan = (name: string, pick: (leg: FanoutLeg) => number) =>
-      fanout.rounds.map((r) => pick(r[name] as FanoutLeg));
-    const rows: Row[] = [
-      row(
-        {
-          id: 'G1',
-          scenario: 'Gateway ÷ subgraph direct (`conversations(limit: 20) { items { id displayName } }`)',
-          a: 'apollo.simple',
-          b: 'sub.simple',
-          unit: 'req/s',
-          anchor: '0.10 (@apollo/gateway defaults ÷ subgraph, 1 fetch)',
-        },
-        rps('apollo.simple'),
-        rps('sub.simple'),
-      ),
-      row(
-        {
-          id: 'G1-cpu',
-          scenario: 'Gateway ÷ subgraph direct, CPU ms per request of the whole stack process',
-          a: 'apollo.simple',
-          b: 'sub.simple',
-          unit: 'CPU ms/req',
-        },
-        cpuPerReq('apollo.simple'),
-        cpuPerReq('sub.simple'),
-      ),
-      row(
-        {
-          id: 'G2',
-          scenario: 'Gateway federated (`items { id user { email } }`, 2 fetches) ÷ gateway single-subgraph',
-          a: 'apollo.fed',
-          b: 'apollo.simple',
-          unit: 'req/s',
-          anchor: '0.5–0.6 (§1.6 2-fetch ÷ 1-fetch)',
-        },
-        rps('apollo.fed'),
-        rps('apollo.simple'),
-      ),
-      row(
-        {
-          id: 'H1',
-          scenario: 'Hive Gateway (defaults) ÷ our gateway, single-subgraph query',
-          a: 'hive.simple',
-          b: 'apollo.simple',
-          unit: 'req/s',
-          anchor: '2.06 (Hive ÷ @apollo/gateway, defaults, Q1)',
-        },
-        rps('hive.simple'),
-        rps('apollo.simple'),
-      ),
-      row(
-        {
-          id: 'H2',
-          scenario: 'Hive Gateway (defaults) ÷ our gateway, federated query',
-          a: 'hive.fed',
-          b: 'apollo.fed',
-          unit: 'req/s',
-          anchor: '1.81 (Q2)',
-        },
-        rps('hive.fed'),
-        rps('apollo.fed'),
-      ),
-      row(
-        {
-          id: 'H3',
-          scenario: 'Hive Gateway (in-flight dedup off) ÷ our gateway, single-subgraph query',
-          a: 'hiveNoDedup.simple',
-          b: 'apollo.simple',
-          unit: 'req/s',
-          anchor: '0.81 (Q1, merging off)',
-        },
-        rps('hiveNoDedup.simple'),
-        rps('apollo.simple'),
-      ),
-      row(
-        {
-          id: 'H4',
-          scenario: 'Hive Gateway (in-flight dedup off) ÷ our gateway, federated query',
-          a: 'hiveNoDedup.fed',
-          b: 'apollo.fed',
-          unit: 'req/s',
-          anchor: '0.71 (Q2, merging off)',
-        },
-        rps('hiveNoDedup.fed'),
-        rps('apollo.fed'),
-      ),
-      row(
-        {
-          id: 'H5',
-          scenario: 'Hive Gateway (defaults) ÷ subgraph direct, single-subgraph query',
-          a: 'hive.simple',
-          b: 'sub.simple',
-          unit: 'req/s',
-          anchor: '0.22',
-        },
-        rps('hive.simple'),
-        rps('sub.simple'),
-      ),
-      row(
-        {
-          id: 'R1',
-          scenario:
-            'REST `GET /api/v1/conversations?limit=20` ÷ the same operation as GraphQL POST (gateway)',
-          a: 'rest.list',
-          b: 'apollo.restEquivalent',
-          unit: 'req/s',
-          anchor: 'target ≥ 0.8 (§7.2 R1)',
-        },
-        rps('rest.list'),
-        rps('apollo.restEquivalent'),
-      ),
-      row(
-        {
-          id: 'R1-p95',
-          scenario: 'REST ÷ GraphQL, p95 latency',
-          a: 'rest.list',
-          b: 'apollo.restEquivalent',
-          unit: 'ms (p95)',
-          anchor: 'target ≤ 1.25',
-        },
-        p95('rest.list'),
-        p95('apollo.restEquivalent'),
-      ),
-      row(
-        {
-          id: 'S1-p50',
-          scenario: `Subscription event latency, mutation → client: ${fanoutNames.many} ÷ 1 subscriber, p50 over all deliveries`,
-          a: fanoutNames.many,
-          b: fanoutNames.one,
-          unit: 'ms (p50)',
-        },
-        fan(fanoutNames.many, (l) => l.deliveries.p50),
-        fan(fanoutNames.one, (l) => l.deliveries.p50),
-      ),
-      row(
-        {
-          id: 'S1-p95',
-          scenario: 'Subscription event latency, p95 over all deliveries',
-          a: fanoutNames.many,
-          b: fanoutNames.one,
-          unit: 'ms (p95)',
-        },
-        fan(fanoutNames.many, (l) => l.deliveries.p95),
-        fan(fanoutNames.one, (l) => l.deliveries.p95),
-      ),
-      row(
-        {
-          id: 'S1-max',
-          scenario: 'Subscription event latency, max (slowest delivery)',
-          a: fanoutNames.many,
-          b: fanoutNames.one,
-          unit: 'ms (max)',
-        },
-        fan(fanoutNames.many, (l) => l.deliveries.max),
-        fan(fanoutNames.one, (l) => l.deliveries.max),
-      ),
-    ];
-
-    const httpErrors = Object.values(results)
-      .flat()
-      .reduce((n, r) => n + r.errors, 0);
-    const lost = fanout.rounds.flatMap((r) => Object.values(r)).reduce((n, l) => n + l.lost, 0);
-    const duplicates = fanout.rounds.flatMap((r) => Object.values(r)).reduce((n, l) => n + l.duplicates, 0);
-
-    // ------------------------------------------------------------ output
-    const label = (key: string) => legs[key]?.label ?? key;
-    const mainTable = markdownTable(
-      [
-        'id',
-        'scenario',
-        'A',
-        'B',
-        'A (median)',
-        'B (median)',
-        'ratio A÷B (median of rounds)',
-        'min–max',
-        'unit',
-      ],
-      rows.map((r) => [
-        r.id,
-        r.scenario,
-        label(r.a),
-        label(r.b),
-        fmt(r.aMedian),
-        fmt(r.bMedian),
-        `**${fmt(r.ratio)}**`,
-        `${fmt(r.ratioMin)}–${fmt(r.ratioMax)}`,
-        r.unit,
-      ]),
-    );
-    const legTable = markdownTable(
-      [
-        'leg',
-        'req/s median (min–max)',
-        'p50 ms',
-        'p95 ms',
-        'p99 ms',
-        'stack CPU ms/req',
-        'stack cores',
-        'bytes/resp',
-        'errors',
-      ],
-      order.map((l) => {
-        const rs = results[l.key] ?? [];
-        const m = (pick: (x: LegRound) => number) => fmt(median(rs.map(pick)));
-        return [
-          l.label,
-          `${m((x) => x.rps)} (${fmt(Math.min(...rs.map((x) => x.rps)))}–${fmt(Math.max(...rs.map((x) => x.rps)))})`,
-          m((x) => x.latencyMs.p50),
-          m((x) => x.latencyMs.p95),
-          m((x) => x.latencyMs.p99),
-          m((x) => x.sutCpuMsPerRequest),
-          m((x) => x.sutCores),
-          m((x) => x.bytesPerResponse),
-          String(rs.reduce((n, x) => n + x.errors, 0)),
-        ];
-      }),
-    );
-    const fanTable = markdownTable(
-      [
-        'subscribers',
-        'round',
-        'deliveries',
-        'p50 ms',
-        'p95 ms',
-        'max ms',
-        'slowest-per-event p50 ms',
-        'lost',
-        'dup',
-      ],
-      fanout.rounds.flatMap((r, i) =>
-        Object.entries(r).map(([name, l]) => [
-          name,
-          String(i + 1),
-          String(l.deliveries.count),
-          fmt(l.deliveries.p50),
-          fmt(l.deliveries.p95),
-          fmt(l.deliveries.max),
-          fmt(l.lastDelivery.p50),
-          String(l.lost),
-          String(l.duplicates),
-        ]),
-      ),
-    );
-
-    const loadAfter = loadavg();
-    const commit = (() => {
-      try {
-        return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-      } catch {
-        return 'unknown';
+    let fanout: FanoutResult | null = null;
+    let fanoutError: string | undefined;
+    try {
+      fanout = await loadgen.fanout({
+        wsUrl: `${t.url.replace(/^http/, 'ws')}/graphql`,
+        graphqlUrl: gw,
+        authorization: `Bearer ${publisher.accessToken}`,
+        targets: [
+          { name: one, conversationId: singleId as string, subscribers: 1 },
+          { name: many, conversationId: fanoutId as string, subscribers: settings.fanout.subscribers },
+        ],
+        rounds: settings.fanout.rounds,
+        eventsPerRound: settings.fanout.eventsPerRound,
+        gapMs: settings.fanout.gapMs,
+        eventTimeoutMs: settings.fanout.eventTimeoutMs,
+        budgetMs: settings.fanout.budgetMs,
+      });
+      if (fanout.truncated) {
+        log(`fan-out stopped early by its ${settings.fanout.budgetMs / 1000} s budget`);
       }
-    })();
-    const meta = {
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform} ${process.arch}`,
-      cpuCount: availableParallelism(),
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      loadavgBefore: loadBefore.map(round),
-      loadavgAfter: loadAfter.map(round),
-      commit,
-      pinned,
-      durationSeconds: round((Date.now() - started) / 1000),
-    };
-    const md = [
-      '# Bench results (`npm run bench`)',
-      '',
-      `${meta.date} · Node ${meta.node} · ${meta.cpuCount} CPUs (${meta.cpuModel}) · load average ${meta.loadavgBefore.join(' / ')} before, ${meta.loadavgAfter.join(' / ')} after · commit ${commit}`,
-      '',
-      `${settings.rounds} interleaved rounds (order alternates A→Z, Z→A) × ${settings.legMs} ms per leg after ${settings.warmupMs} ms warm-up, concurrency ${settings.concurrency} (keep-alive fetch), loopback. ` +
-        `Stack process ${pinned ? 'pinned to CPU 0, load generator to CPU 1' : 'not pinned'}. Whole bench: ${meta.durationSeconds} s.`,
-      '',
-      'Ratios are medians of per-round ratios A÷B; for req/s higher is better for A, for ms and CPU ms/req lower is better for A.',
-      '',
-      mainTable,
-      '',
-      '## Legs',
-      '',
-      '"stack CPU" is the CPU time of the one process holding PGlite, the three subgraphs and all gateways during the leg (1.0 cores = saturated when pinned).',
-      '',
-      legTable,
-      '',
-      '## Subscription fan-out',
-      '',
-      `graphql-ws clients (one socket each) subscribed through the gateway to \`conversationEvents\` of two conversations (1 and ${settings.fanout.subscribers} subscribers); ` +
-        `events alternate between them, the next one sent once every subscriber has the previous one (plus ${settings.fanout.gapMs} ms). ` +
-        'Latency = `renameConversation` sent → event parsed by the client, same clock. ' +
-        `Set-up (connect + subscribe + warm-up events): ${fmt(fanout.setupMs)} ms.`,
-      '',
-      fanTable,
-      '',
-      '## Checks',
-      '',
-      ...Object.entries(checks).map(([k, v]) => `* ${k}: ${v}`),
-      `* HTTP errors during measured legs: ${httpErrors}; subscription deliveries lost: ${lost}, duplicated: ${duplicates}`,
-      '',
-    ].join('\n');
-    const json = {
-      ...meta,
+    } catch (error) {
+      fanoutError = String((error as Error)?.message ?? error);
+      log(`fan-out failed: ${fanoutError}`);
+    }
+
+    const legReports: LegReport[] = legList.map((l) => ({
+      key: l.key,
+      label: l.label,
+      rounds: results.get(l.key) ?? [],
+    }));
+    const values = (key: string, metric: Metric) => (results.get(key) ?? []).map(metric);
+    const rows = httpRows.map(({ metric, ...spec }) =>
+      ratioRow(
+        spec,
+        values(spec.a, metric),
+        values(spec.b, metric),
+        metric === rps ? { a: values(spec.a, cpuPerRequest), b: values(spec.b, cpuPerRequest) } : undefined,
+      ),
+    );
+    if (fanout) {
+      const f = fanout;
+      for (const { pick, ...spec } of fanoutRows(many, one)) {
+        const of = (name: string) => f.rounds.map((r) => pick(r[name] as FanoutLeg));
+        rows.push(ratioRow(spec, of(spec.a), of(spec.b)));
+      }
+    }
+    const fanLegs = fanout?.rounds.flatMap((r) => Object.values(r)) ?? [];
+    const report: Report = {
+      meta: {
+        date: new Date().toISOString(),
+        node: process.version,
+        platform: `${process.platform} ${process.arch}`,
+        cpuCount,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        loadavgBefore: loadavgBefore.map(round),
+        loadavgAfter: loadavg().map(round),
+        commit: gitCommit(),
+        pinned,
+        durationSeconds: round((Date.now() - started) / 1000),
+      },
       settings,
       checks,
-      rows: rows.map((r) => ({
-        ...r,
-        aLabel: label(r.a),
-        bLabel: label(r.b),
-        aMedian: round(r.aMedian),
-        bMedian: round(r.bMedian),
-        ratio: round(r.ratio),
-        ratioMin: round(r.ratioMin),
-        ratioMax: round(r.ratioMax),
-      })),
+      rows,
+      legs: legReports,
       roundOrders,
-      legs: Object.fromEntries(
-        order.map((l) => [
-          l.key,
-          {
-            label: l.label,
-            rounds: (results[l.key] ?? []).map((x) => ({
-              rps: round(x.rps),
-              ok: x.ok,
-              errors: x.errors,
-              ...(x.firstError ? { firstError: x.firstError } : {}),
-              elapsedMs: round(x.elapsedMs),
-              latencyMs: Object.fromEntries(Object.entries(x.latencyMs).map(([k, v]) => [k, round(v)])),
-              bytesPerResponse: round(x.bytesPerResponse),
-              sutCpuMsPerRequest: round(x.sutCpuMsPerRequest),
-              sutCores: round(x.sutCores),
-            })),
-          },
-        ]),
-      ),
       fanout,
-      errors: { http: httpErrors, lostDeliveries: lost, duplicateDeliveries: duplicates },
+      ...(fanoutError ? { fanoutError } : {}),
+      warmupErrors,
+      errors: {
+        warmup: warmupErrors.reduce((n, w) => n + w.errors, 0),
+        http: legReports.flatMap((l) => l.rounds).reduce((n, r) => n + r.errors, 0),
+        mutations: fanout?.mutationErrors ?? 0,
+        lostDeliveries: fanLegs.reduce((n, l) => n + l.lost, 0),
+        duplicateDeliveries: fanLegs.reduce((n, l) => n + l.duplicates, 0),
+      },
     };
+
     const outDir = join(here, 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-    writeFileSync(join(outDir, 'latest.md'), md);
+    writeFileSync(join(outDir, 'latest.json'), renderJson(report));
+    writeFileSync(join(outDir, 'latest.md'), renderMarkdown(report));
+    process.stdout.write(`\n${ratioTable(report)}\n\n`);
+    log(`wrote bench/results/latest.md and latest.json (${report.meta.durationSeconds} s)`);
 
-    process.stdout.write(`\n${mainTable}\n\n`);
-    log(`wrote bench/results/latest.md and latest.json (${meta.durationSeconds} s)`);
-    if (httpErrors || lost || duplicates) {
-      log(`FAILED: ${httpErrors} HTTP errors, ${lost} lost and ${duplicates} duplicated deliveries`);
+    const { warmup, http, mutations, lostDeliveries, duplicateDeliveries } = report.errors;
+    if (fanoutError || warmup || http || mutations || lostDeliveries || duplicateDeliveries) {
+      log(
+        `FAILED: ${warmup} warm-up and ${http} measured HTTP errors, ${mutations} failed mutations, ${lostDeliveries} lost and ${duplicateDeliveries} duplicated deliveries${fanoutError ? ', fan-out failed' : ''} (see latest.md)`,
+      );
       return 1;
     }
     return 0;
   } finally {
     await loadgen.close();
     await Promise.all(hives.map((h) => h.close().catch(() => undefined)));
-    await t.close();
+    await t?.close();
   }
 }
 
