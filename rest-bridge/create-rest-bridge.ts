@@ -5,7 +5,9 @@ import {
   type DocumentNode,
   type GraphQLField,
   type GraphQLFormattedError,
+  type GraphQLInputType,
   type GraphQLSchema,
+  getNamedType,
   isNonNullType,
 } from 'graphql';
 import { useSofa } from 'sofa-api';
@@ -78,6 +80,24 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * Query strings carry text: check it reads as the argument's scalar before sofa coerces it (sofa
+ * would read `include_revoked=maybe` as false). Null when acceptable.
+ */
+function queryValueProblem(type: GraphQLInputType, value: string): string | null {
+  const named = getNamedType(type);
+  if (named.name === 'Boolean' && value !== 'true' && value !== 'false') {
+    return 'Input should be a valid boolean (true or false).';
+  }
+  if (named.name === 'Int' && !/^-?\d{1,10}$/.test(value)) {
+    return 'Input should be a valid integer.';
+  }
+  if (named.name === 'Float' && !Number.isFinite(Number(value))) {
+    return 'Input should be a valid number.';
+  }
+  return null;
 }
 
 /** The legacy success envelope around a result. */
@@ -183,6 +203,11 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       for (const arg of c.field.args) {
         const value = url.searchParams.get(toSnake(arg.name)) ?? url.searchParams.get(arg.name);
         if (value !== null && !(arg.name in variables)) {
+          const problem = queryValueProblem(arg.type, value);
+          if (problem) {
+            sendInvalid(res, ['query', toSnake(arg.name)], problem, 'type_error');
+            return;
+          }
           query.set(arg.name, value);
         }
       }

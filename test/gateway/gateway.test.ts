@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contractProblems } from '../kit/contract.js';
 import { type Account, bootStack, type TestStack, take } from '../kit/stack.js';
 
 let t: TestStack;
@@ -93,6 +94,18 @@ describe('gateway endpoints', () => {
       body: {},
     });
     expect(wrongMethod.status).toBe(405);
+  });
+
+  it('answers a query parameter of the wrong type with 422, not a silent default', async () => {
+    for (const query of ['include_revoked=maybe', 'limit=ten', 'offset=1.5']) {
+      const res = await t.rest('GET', `/api/v1/auth/sessions?${query}`, { token: account.accessToken });
+      expect(res.status, query).toBe(422);
+      expect(contractProblems('GET', '/api/v1/auth/sessions', 422, res.body)).toEqual([]);
+    }
+    expect(
+      (await t.rest('GET', '/api/v1/auth/sessions?include_revoked=true', { token: account.accessToken }))
+        .status,
+    ).toBe(200);
   });
 
   it('refuses an oversize REST body with 413', async () => {
