@@ -109,6 +109,7 @@ export async function startGateway(
         const base = gatewayContextFromHeaders(
           ctx.extra.request.headers,
           ctx.extra.request.socket.remoteAddress,
+          config.TRUST_PROXY_HOPS,
         );
         return { ...base, authorization: typeof auth === 'string' ? auth : base.authorization } as never;
       },
@@ -170,7 +171,8 @@ export async function startGateway(
     '/graphql',
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => gatewayContextFromHeaders(req.headers, req.socket.remoteAddress),
+      context: async ({ req }) =>
+        gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, config.TRUST_PROXY_HOPS),
     }),
   );
 

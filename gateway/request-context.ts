@@ -12,15 +12,37 @@ function read(headers: HeaderSource, name: string): string | null {
   return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
 }
 
+/**
+ * The client's address. With no trusted proxies (the default) it is the socket's peer and any
+ * X-Forwarded-For is ignored (clients could forge it); behind `trustedHops` proxies it is the entry
+ * of X-Forwarded-For that the outermost trusted proxy saw.
+ */
+export function clientAddress(
+  headers: HeaderSource,
+  remoteAddress: string | null | undefined,
+  trustedHops: number,
+): string | null {
+  if (trustedHops <= 0) {
+    return remoteAddress ?? null;
+  }
+  const chain = [...(read(headers, 'x-forwarded-for') ?? '').split(','), remoteAddress ?? '']
+    .map((a) => a.trim())
+    .filter(Boolean);
+  return chain[Math.max(0, chain.length - 1 - trustedHops)] ?? remoteAddress ?? null;
+}
+
 /** The gateway context of an HTTP request (fetch Headers or Node's header object). */
 export function gatewayContextFromHeaders(
   headers: HeaderSource,
   remoteAddress?: string | null,
+  trustedHops = 0,
 ): GatewayContext {
   return {
     authorization: read(headers, 'authorization'),
-    // Client-sent forwarding headers are not trusted; the bridge sets x-bridge-client-ip itself.
-    clientIp: remoteAddress ?? read(headers, 'x-bridge-client-ip'),
+    // In process, the REST bridge hands the address over in x-bridge-client-ip (set by itself).
+    clientIp: remoteAddress
+      ? clientAddress(headers, remoteAddress, trustedHops)
+      : read(headers, 'x-bridge-client-ip'),
     userAgent: read(headers, 'user-agent'),
     requestId: read(headers, 'x-request-id') ?? randomUUID(),
     forwarded: Object.fromEntries(

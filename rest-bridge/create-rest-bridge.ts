@@ -12,7 +12,7 @@ import {
 } from 'graphql';
 import { useSofa } from 'sofa-api';
 import type { GatewayContext } from '../gateway/context.js';
-import { gatewayContextFromHeaders } from '../gateway/request-context.js';
+import { clientAddress, gatewayContextFromHeaders } from '../gateway/request-context.js';
 import type { SubscriptionBridge } from '../gateway/subscription-bridge.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { Casing, toCamel, toSnake } from './casing.js';
@@ -266,8 +266,9 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         }
       }
       headers.delete('x-bridge-client-ip');
-      if (req.socket.remoteAddress) {
-        headers.set('x-bridge-client-ip', req.socket.remoteAddress);
+      const client = clientAddress(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS);
+      if (client) {
+        headers.set('x-bridge-client-ip', client);
       }
       headers.set('content-type', 'application/json');
       const response = await sofa.fetch(sofaUrl.toString(), {

@@ -14,12 +14,18 @@ export async function conversationStream(req: IncomingMessage, res: ServerRespon
   const after = resumeCursor(req, options.url);
   const casing = new Casing(options.subscriptions.apiSchema, {});
   const eventType = options.subscriptions.apiSchema.getType('ConversationEvent');
-  await serveSse(req, res, options, gatewayContextFromHeaders(req.headers, req.socket.remoteAddress), {
-    precheck: { document: PRECHECK, variables: { id } },
-    subscription: { document: EVENTS, variables: { id, after } },
-    frame: (data) => {
-      const { cursor, ...event } = data.conversationEvents as { cursor: string } & Record<string, unknown>;
-      return { id: cursor, data: eventType ? casing.output(event, eventType) : event };
+  await serveSse(
+    req,
+    res,
+    options,
+    gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
+    {
+      precheck: { document: PRECHECK, variables: { id } },
+      subscription: { document: EVENTS, variables: { id, after } },
+      frame: (data) => {
+        const { cursor, ...event } = data.conversationEvents as { cursor: string } & Record<string, unknown>;
+        return { id: cursor, data: eventType ? casing.output(event, eventType) : event };
+      },
     },
-  });
+  );
 }

@@ -77,6 +77,8 @@ const ConfigSchema = z.object({
   /** Service-account issuance bursts: per account (and tenant) and overall, per 60 seconds. */
   SERVICE_ACCOUNT_ISSUE_PER_ACCOUNT_MINUTE: z.coerce.number().int().positive().default(5),
   SERVICE_ACCOUNT_ISSUE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /** Reverse proxies in front of the gateway whose X-Forwarded-For is trusted for the client address (rate limits, sessions). */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** SSE heartbeat period in milliseconds. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
 });
