@@ -19,6 +19,7 @@ import {
   type Viewer,
 } from '../kernel/viewer.js';
 import { hashPassword, passwordProblems } from './password.js';
+import { revokeSessions } from './sessions.service.js';
 
 export const TENANT_ROLES: readonly TenantRole[] = ['owner', 'admin', 'member', 'viewer'];
 
@@ -251,12 +252,7 @@ export async function updateTenantUser(
   const role = parsed.data.role;
   return ctx.db.$transaction(async (tx) => {
     await lockTenant(tx, access.tenantId);
-    const membership = await tx.membership.findUnique({
-      where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
-    });
-    if (!membership) {
-      throw new NotFoundError('User', userId);
-    }
+    const membership = await membershipOrNotFound(tx, access.tenantId, id, userId);
     assertMayTouchOwners(access.viewer, membership.role, role);
     if (
       membership.role === 'owner' &&
@@ -281,6 +277,15 @@ export async function updateTenantUser(
   });
 }
 
+/** The membership of `userId` in the tenant, read inside the tenant lock; NOT_FOUND when absent. */
+async function membershipOrNotFound(tx: DbTx, tenantId: string, id: string, userId: string) {
+  const membership = await tx.membership.findUnique({ where: { userId_tenantId: { userId: id, tenantId } } });
+  if (!membership) {
+    throw new NotFoundError('User', userId);
+  }
+  return membership;
+}
+
 /**
  * Removes a member from the tenant (the account stays) and ends their sessions in it. Removing the
  * last owner is a CONFLICT.
@@ -290,33 +295,13 @@ export async function removeTenantUser(ctx: Ctx, tenantId: string, userId: strin
   const id = checkUserId(userId);
   return ctx.db.$transaction(async (tx) => {
     await lockTenant(tx, access.tenantId);
-    const membership = await tx.membership.findUnique({
-      where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
-    });
-    if (!membership) {
-      throw new NotFoundError('User', userId);
-    }
+    const membership = await membershipOrNotFound(tx, access.tenantId, id, userId);
     assertMayTouchOwners(access.viewer, membership.role);
     if (membership.role === 'owner' && (await otherOwners(tx, access.tenantId, id)) === 0) {
       throw new ConflictError('A tenant must keep at least one owner.');
     }
     await tx.membership.delete({ where: { id: membership.id } });
-    const now = new Date();
-    const sessions = await tx.session.findMany({
-      where: { userId: id, tenantId: access.tenantId, revokedAt: null },
-      select: { id: true },
-    });
-    if (sessions.length) {
-      const ids = sessions.map((s) => s.id);
-      await tx.session.updateMany({
-        where: { id: { in: ids } },
-        data: { revokedAt: now, revokedReason: 'membership_removed' },
-      });
-      await tx.refreshToken.updateMany({
-        where: { sessionId: { in: ids }, revokedAt: null },
-        data: { revokedAt: now, revokedReason: 'membership_removed' },
-      });
-    }
+    await revokeSessions(tx, { userId: id, tenantId: access.tenantId }, 'membership_removed');
     await recordAudit(tx, access.viewer, {
       action: 'tenant.user.removed',
       targetType: 'user',

@@ -96,22 +96,14 @@ export async function logoutSession(ctx: Ctx, input: { refreshToken: string }): 
     if (row.session.userId !== viewer.userId) {
       throw new ForbiddenError('Refresh token does not belong to the authenticated user.');
     }
-    const now = new Date();
     const claimed = await tx.refreshToken.updateMany({
       where: { jti: row.jti, revokedAt: null },
-      data: { revokedAt: now, revokedReason: 'logout' },
+      data: { revokedAt: new Date(), revokedReason: 'logout' },
     });
-    const session = await tx.session.updateMany({
-      where: { id: row.sessionId, revokedAt: null },
-      data: { revokedAt: now, revokedReason: 'logout' },
-    });
-    if (claimed.count === 0 && session.count === 0) {
+    const sessions = await revokeSessions(tx, { id: row.sessionId }, 'logout');
+    if (claimed.count === 0 && sessions === 0) {
       return inactive;
     }
-    await tx.refreshToken.updateMany({
-      where: { sessionId: row.sessionId, revokedAt: null },
-      data: { revokedAt: now, revokedReason: 'logout' },
-    });
     await recordAudit(tx, viewer, {
       action: 'auth.logout',
       targetType: 'session',

@@ -2,6 +2,7 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { SchemaTypes } from '../kernel/builder.js';
 import { builder } from './builder.js';
+import type { MfaLoginChallenge, MfaMethodView } from './mfa.service.js';
 import type { IssuedSession } from './session.service.js';
 
 export type Fields = PothosSchemaTypes.ObjectFieldBuilder<
@@ -41,16 +42,7 @@ export const AuthSession = builder.objectRef<IssuedSession>('AuthSession').imple
   fields: (t) => sessionFields(t),
 });
 
-export type MfaMethodShape = {
-  id: string;
-  methodType: string;
-  label: string | null;
-  verifiedAt: Date | null;
-  lastUsedAt: Date | null;
-  revokedAt: Date | null;
-};
-
-export const MfaMethod = builder.objectRef<MfaMethodShape>('MfaMethod').implement({
+export const MfaMethod = builder.objectRef<MfaMethodView>('MfaMethod').implement({
   description: 'A second authentication factor of the user (TOTP).',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Method id (UUID).' }),
@@ -74,9 +66,7 @@ export const MfaMethod = builder.objectRef<MfaMethodShape>('MfaMethod').implemen
   }),
 });
 
-type Challenge = { mfaRequired: true; challengeToken: string; methods: MfaMethodShape[] };
-
-export const MfaChallenge = builder.objectRef<Challenge>('MfaChallenge').implement({
+export const MfaChallenge = builder.objectRef<MfaLoginChallenge>('MfaChallenge').implement({
   description: 'Returned by login when the account has a second factor: complete it to get a session.',
   fields: (t) => ({
     mfaRequired: t.exposeBoolean('mfaRequired', { description: 'Always true.' }),
