@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../subgraphs/kernel/secrets.js';
 import { contractProblems } from '../kit/contract.js';
 import { type Account, bootStack, eventually, type TestStack, take } from '../kit/stack.js';
-import { addMember, type Member, makeOperator, shapeProblems } from './tenancy-kit.js';
+import { type Member, makeOperator, shapeProblems, tenantWithRoles } from './tenancy-kit.js';
 
 let t: TestStack;
 let owner: Account;
@@ -14,12 +14,7 @@ let viewer: Member;
 
 beforeAll(async () => {
   t = await bootStack();
-  [owner, other] = await Promise.all([t.register(), t.register()]);
-  [admin, member, viewer] = await Promise.all([
-    addMember(t, owner, 'admin'),
-    addMember(t, owner, 'member'),
-    addMember(t, owner, 'viewer'),
-  ]);
+  ({ owner, other, admin, member, viewer } = await tenantWithRoles(t));
 });
 afterAll(async () => {
   await t?.close();

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
-import { addMember, login, type Member, makeOperator, PASSWORD, shapeProblems } from './tenancy-kit.js';
+import {
+  addMember,
+  login,
+  type Member,
+  makeOperator,
+  PASSWORD,
+  shapeProblems,
+  tenantWithRoles,
+} from './tenancy-kit.js';
 
 let t: TestStack;
 let owner: Account;
@@ -12,12 +20,7 @@ let viewer: Member;
 
 beforeAll(async () => {
   t = await bootStack();
-  [owner, other] = await Promise.all([t.register(), t.register()]);
-  [admin, member, viewer] = await Promise.all([
-    addMember(t, owner, 'admin'),
-    addMember(t, owner, 'member'),
-    addMember(t, owner, 'viewer'),
-  ]);
+  ({ owner, other, admin, member, viewer } = await tenantWithRoles(t));
 });
 afterAll(async () => {
   await t?.close();

@@ -49,3 +49,14 @@ export async function addMember(t: TestStack, owner: Account, role: string): Pro
   }
   return { userId: res.body.user_id, email, token: await login(t, email) };
 }
+
+/** Two tenants (`owner` registers the first, `other` the second) and the first tenant's other roles. */
+export async function tenantWithRoles(t: TestStack) {
+  const [owner, other] = await Promise.all([t.register(), t.register()]);
+  const [admin, member, viewer] = await Promise.all([
+    addMember(t, owner, 'admin'),
+    addMember(t, owner, 'member'),
+    addMember(t, owner, 'viewer'),
+  ]);
+  return { owner, other, admin, member, viewer };
+}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
-import { addMember, login, type Member, makeOperator, shapeProblems } from './tenancy-kit.js';
+import { login, type Member, makeOperator, shapeProblems, tenantWithRoles } from './tenancy-kit.js';
 
 let t: TestStack;
 let owner: Account;
@@ -16,13 +16,9 @@ const OPS_EMAIL = `ops-${randomUUID()}@example.com`;
 
 beforeAll(async () => {
   t = await bootStack({ PLATFORM_OPERATOR_EMAILS: `someone@example.com, ${OPS_EMAIL.toUpperCase()}` });
-  [owner, other, operatorAccount] = await Promise.all([t.register(), t.register(), t.register()]);
+  ({ owner, other, admin, member, viewer } = await tenantWithRoles(t));
+  operatorAccount = await t.register();
   operator = await makeOperator(t, operatorAccount);
-  [admin, member, viewer] = await Promise.all([
-    addMember(t, owner, 'admin'),
-    addMember(t, owner, 'member'),
-    addMember(t, owner, 'viewer'),
-  ]);
 });
 afterAll(async () => {
   await t?.close();
