@@ -14,9 +14,9 @@ export interface OpenApiDocument {
   components: { schemas: Record<string, unknown> };
 }
 
-/** The legacy REST contract, kept beside the repository (`../shared/contracts`); needed to build, not to run. */
+/** The legacy REST contract (`contracts/legacy-api-v1.openapi.json`); needed to build, not to run. */
 export function loadContract(): OpenApiDocument {
-  const path = fileURLToPath(new URL('../../shared/contracts/api-v1.openapi.json', import.meta.url));
+  const path = fileURLToPath(new URL('../contracts/legacy-api-v1.openapi.json', import.meta.url));
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import { loadContract } from '../../rest-bridge/openapi.js';
 
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
@@ -12,18 +13,8 @@ interface OpenApi {
   components: { schemas: Record<string, unknown> };
 }
 
-/** The legacy REST contract, shared beside the repository (../shared/contracts). */
-export const contractPath = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  '..',
-  'shared',
-  'contracts',
-  'api-v1.openapi.json',
-);
-
-export const contract = JSON.parse(readFileSync(contractPath, 'utf8')) as OpenApi;
+/** The legacy REST contract, kept in the repository (contracts/). */
+export const contract = loadContract() as unknown as OpenApi;
 
 /** The OpenAPI the bridge publishes (schema/openapi.json): the only description of /api/tenants. */
 const generated = JSON.parse(
