@@ -100,6 +100,43 @@ function queryValueProblem(type: GraphQLInputType, value: string): string | null
   return null;
 }
 
+/** Where each GraphQL argument of a request came from: a path parameter, the query string or the body. */
+type ArgumentOrigin = Record<string, 'path' | 'query' | 'body' | 'input'>;
+
+/**
+ * A validation detail's `loc` as the REST client sent it. Subgraphs name the GraphQL argument path
+ * (`['input', 'acceptTerms']`, `['sessionId']`, `['limit']`); REST clients map `loc` to their fields
+ * (`['body', 'accept_terms']`, `['path', 'session_id']`, `['query', 'limit']`). A `loc` that already
+ * starts with a REST origin is kept.
+ */
+function restLoc(loc: unknown, origin: ArgumentOrigin): unknown {
+  if (!Array.isArray(loc) || typeof loc[0] !== 'string' || ['body', 'query', 'path'].includes(loc[0])) {
+    return loc;
+  }
+  const [argument, ...rest] = loc as [string, ...(string | number)[]];
+  const from = origin[argument];
+  if (!from) {
+    return loc;
+  }
+  const tail = rest.map((p) => (typeof p === 'string' ? toSnake(p) : p));
+  return from === 'input' ? ['body', ...tail] : [from, toSnake(argument), ...tail];
+}
+
+function withRestLocs(body: unknown, origin: ArgumentOrigin): unknown {
+  const details = (body as { details?: unknown } | null)?.details;
+  if (!Array.isArray(details)) {
+    return body;
+  }
+  return {
+    ...(body as object),
+    details: details.map((d) =>
+      d && typeof d === 'object' && 'loc' in d
+        ? { ...d, loc: restLoc((d as { loc: unknown }).loc, origin) }
+        : d,
+    ),
+  };
+}
+
 /** The legacy success envelope around a result. */
 function wrap(spec: NonNullable<RestRoute['envelope']>, data: unknown) {
   let message = spec.message;
@@ -199,6 +236,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
       const variables: Record<string, unknown> = Object.fromEntries(
         Object.entries(match.params).map(([name, value]) => [toCamel(name), value]),
       );
+      const origin: ArgumentOrigin = Object.fromEntries(Object.keys(variables).map((name) => [name, 'path']));
       const query = new URLSearchParams();
       for (const arg of c.field.args) {
         const value = url.searchParams.get(toSnake(arg.name)) ?? url.searchParams.get(arg.name);
@@ -209,6 +247,7 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
             return;
           }
           query.set(arg.name, value);
+          origin[arg.name] = 'query';
         }
       }
       let body: Record<string, unknown> | undefined;
@@ -232,12 +271,14 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
             return;
           }
           body = { input: casing.input(parsed, inputArg.type) };
+          origin.input = 'input';
         } else if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
           body = {};
           for (const arg of c.field.args) {
             const value = (parsed as Record<string, unknown>)[toSnake(arg.name)];
             if (value !== undefined) {
               body[arg.name] = casing.input(value, arg.type);
+              origin[arg.name] = 'body';
             }
           }
         }
@@ -284,7 +325,12 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
         if (retryAfter) {
           passHeaders['retry-after'] = retryAfter;
         }
-        sendError(res, response.status, json, passHeaders);
+        sendError(
+          res,
+          response.status,
+          response.status === 422 ? withRestLocs(json, origin) : json,
+          passHeaders,
+        );
         return;
       }
       const data = casing.output(json, c.field.type);
