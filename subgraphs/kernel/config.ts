@@ -39,7 +39,10 @@ const ConfigSchema = z.object({
   /** Public base URL of the gateway; links in mail point at its pages unless FRONTEND_URL is set. */
   PUBLIC_URL: z.string().default('http://127.0.0.1:4000'),
   /** Base URL of another frontend serving /verify-email, /reset-password and /signup; links in mail go there. */
-  FRONTEND_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  FRONTEND_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .refine((url) => !/[?#]/.test(url), 'must have no query or fragment (paths are appended to it)')
+    .optional(),
   /** Key for encrypting secrets at rest (TOTP seeds). Unset: generated once and kept in the database. */
   DATA_ENCRYPTION_KEY: z.string().min(16).optional(),
   /** Emails of platform operators, granted the operator role when they sign in (see README). */

@@ -70,8 +70,13 @@ describe('FRONTEND_URL', () => {
     }
   });
 
-  it('must be an http(s) URL', () => {
-    for (const bad of ['app.example.com', 'ftp://app.example.com/', 'javascript:alert(1)']) {
+  it('must be an http(s) URL without a query', () => {
+    for (const bad of [
+      'app.example.com',
+      'ftp://app.example.com/',
+      'javascript:alert(1)',
+      'https://app.example.com/?x=1',
+    ]) {
       expect(() => loadConfig({ FRONTEND_URL: bad })).toThrow(/FRONTEND_URL/);
     }
     expect(loadConfig({}).FRONTEND_URL).toBeUndefined();
