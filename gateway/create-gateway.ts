@@ -18,6 +18,7 @@ import type { Logger } from '../subgraphs/kernel/logger.js';
 import type { GatewayContext } from './context.js';
 import { CredentialForwardingDataSource } from './data-source.js';
 import { queryLimitsRule } from './hardening.js';
+import { mailPagesRouter } from './pages/index.js';
 import { playgroundRouter } from './playground.js';
 import { gatewayContextFromHeaders } from './request-context.js';
 import { SubscriptionBridge } from './subscription-bridge.js';
@@ -57,7 +58,8 @@ async function checkSubgraph(url: string): Promise<boolean> {
 
 /**
  * The gateway on one port: GraphQL over HTTP and graphql-ws on `/graphql` (with the subscription
- * bridge), the playground for browsers, the REST bridge under `/api`, JWKS and `/health`.
+ * bridge), the playground for browsers, the pages links in mail open, the REST bridge under `/api`,
+ * JWKS and `/health`.
  */
 export async function startGateway(
   options: GatewayOptions,
@@ -167,6 +169,7 @@ export async function startGateway(
   });
   app.use(createRestBridge({ apollo, subscriptions, config }));
   app.use(playgroundRouter());
+  app.use(mailPagesRouter());
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import { AppError, BadRequestError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { mailLink } from '../kernel/mailer.js';
 import { requireUser } from '../kernel/viewer.js';
 import { isWellFormedEmailToken, mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import { revokeUserSessions } from './sessions.service.js';
@@ -45,11 +46,12 @@ export async function sendEmailVerification(ctx: Ctx): Promise<EmailVerification
     });
     return minted;
   });
-  const link = `${ctx.config.PUBLIC_URL.replace(/\/+$/, '')}/verify-email?token=${token}`;
+  const link = mailLink(ctx.config, '/verify-email', { token });
   const delivered = await ctx.mailer.send({
     to: user.email,
     subject: 'Verify your email address',
     purpose: 'email_verification',
+    link,
     text: [
       'Confirm your email address by opening this link:',
       link,

@@ -4,6 +4,7 @@ import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
+import { mailLink } from '../kernel/mailer.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
 import { validationError } from './signup.service.js';
@@ -87,13 +88,14 @@ export async function createInviteRow(ctx: Ctx, tx: DbTx, invite: NewInvite): Pr
 
 /** Mails an invite (best effort): a link to the signup page carrying the token. */
 export async function mailInvite(ctx: Ctx, to: string, token: string): Promise<boolean> {
-  const link = `${ctx.config.PUBLIC_URL.replace(/\/+$/, '')}/signup?invite=${encodeURIComponent(token)}`;
+  const link = mailLink(ctx.config, '/signup', { invite: token });
   try {
     return await ctx.mailer.send({
       to,
       subject: 'Your invitation to the Agent Platform',
       text: `You have been invited to create an account.\n\nSign up here: ${link}\n\nInvite token: ${token}\n`,
       purpose: 'signup_invite',
+      link,
     });
   } catch (error) {
     ctx.log.error({ err: error }, 'invite email failed');

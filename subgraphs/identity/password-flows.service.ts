@@ -3,6 +3,7 @@ import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
 import { AppError, BadRequestError, UnauthenticatedError, ValidationError } from '../kernel/errors.js';
+import { mailLink } from '../kernel/mailer.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
 import { mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import {
@@ -122,11 +123,12 @@ async function mailPasswordReset(ctx: Ctx, email: string): Promise<void> {
     });
     return minted;
   });
-  const link = `${ctx.config.PUBLIC_URL.replace(/\/+$/, '')}/reset-password?token=${token}`;
+  const link = mailLink(ctx.config, '/reset-password', { token });
   const delivered = await ctx.mailer.send({
     to: user.email,
     subject: 'Reset your password',
     purpose: 'password_reset',
+    link,
     text: [
       'Someone asked to reset the password of your account. To choose a new one, open:',
       link,

@@ -28,11 +28,21 @@ const ConfigSchema = z.object({
   GRAPHQL_MAX_ALIASES: z.coerce.number().int().positive().default(30),
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(5000),
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(5000),
-  /** SMTP connection URL (smtp://user:pass@host:port). Unset: mail goes to the email_outbox table and the log. */
+  /** SMTP connection URL (smtp://user:pass@host:port). Unset: mail is only recorded in the email_outbox table. */
   SMTP_URL: z.string().optional(),
+  /**
+   * "true": keep mail in the email_outbox table without SMTP even under NODE_ENV=production, where a
+   * missing SMTP_URL otherwise stops start-up (mail would silently never leave).
+   */
+  MAIL_OUTBOX_ONLY: z.enum(['true', 'false']).default('false'),
   MAIL_FROM: z.string().default('Agent Platform <no-reply@agent-platform.local>'),
-  /** Public base URL used in links sent by email. */
+  /** Public base URL of the gateway; links in mail point at its pages unless FRONTEND_URL is set. */
   PUBLIC_URL: z.string().default('http://127.0.0.1:4000'),
+  /** Base URL of another frontend serving /verify-email, /reset-password and /signup; links in mail go there. */
+  FRONTEND_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .refine((url) => !/[?#]/.test(url), 'must have no query or fragment (paths are appended to it)')
+    .optional(),
   /** Key for encrypting secrets at rest (TOTP seeds). Unset: generated once and kept in the database. */
   DATA_ENCRYPTION_KEY: z.string().min(16).optional(),
   /** Emails of platform operators, granted the operator role when they sign in (see README). */

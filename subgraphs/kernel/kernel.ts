@@ -5,7 +5,7 @@ import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
 import { KeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
-import { Mailer } from './mailer.js';
+import { assertMailDeliverable, Mailer } from './mailer.js';
 import { RateLimits } from './rate-limit.js';
 import { SecretBox } from './secrets.js';
 
@@ -28,6 +28,7 @@ export interface KernelOptions {
 }
 
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
+  assertMailDeliverable(config); // before anything is opened
   const log = createLogger(config.LOG_LEVEL);
   const database = await openDatabase({
     url: config.DATABASE_URL,
