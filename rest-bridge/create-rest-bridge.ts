@@ -50,7 +50,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () =
  * The operation for a route: the one sofa generates for its field (sofa's models and depth, via the
  * same builder), built once per route, so one field can serve several paths.
  */
-function compileOperations(schema: GraphQLSchema, routes: readonly RestRoute[]): OperationRoute[] {
+export function compileOperations(schema: GraphQLSchema, routes: readonly RestRoute[]): OperationRoute[] {
   const sofa = createSofa({ schema, basePath: '/api' });
   return routes.map((route) => {
     const [rootName, fieldName] = route.field.split('.') as ['Query' | 'Mutation', string];

@@ -103,6 +103,10 @@ export function coercionProblem(
     return { loc: [argument, ...path], msg: 'Exactly one field must be given', type: 'value_error' };
   }
   const type = typeAt(argumentType, path);
+  if (type && isListType(getNullableType(type)) && !Array.isArray(value)) {
+    // graphql-js reads a lone value as a list of one; the error is then about that value.
+    return { loc: [argument, ...path], msg: 'Input should be a valid list', type: 'list_type' };
+  }
   return { loc: [argument, ...path], ...wrongType(type ? getNamedType(type) : undefined, value) };
 }
 
