@@ -134,7 +134,8 @@ function restErrors(errors: readonly GraphQLFormattedError[], field: GraphQLFiel
     }
     const problem = problemFromGraphQLError(e, argumentType) ?? {
       loc: ['body'],
-      msg: 'Input is not valid',
+      // Keep a plain message; one in GraphQL's words (types, variables) is not for REST clients.
+      msg: /\$|Variable|cannot represent|type "|[A-Za-z]!/.test(e.message) ? 'Input is not valid' : e.message,
       type: 'value_error',
     };
     return { message: 'Request validation failed.', extensions: { code, details: [problem] } };

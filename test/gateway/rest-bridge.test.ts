@@ -383,5 +383,10 @@ describe('client limits and bridge operations', () => {
     expect(JSON.stringify(overWs)).toContain(`Query cost 102 exceeds the limit of ${MAX_COST}.`);
     const [accepted] = await take(t.ws(owner.accessToken).iterate({ query, variables: { n: 2 } }), 1);
     expect(accepted?.errors).toBeUndefined();
+    const tokens = await take(
+      t.ws(owner.accessToken).iterate({ query: `{ ${'__typename '.repeat(6000)} }` }),
+      1,
+    ).catch((e: unknown) => e);
+    expect(JSON.stringify(tokens)).toMatch(/Document contains more \w+ 5000 tokens/);
   });
 });
