@@ -8,7 +8,14 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { type ExecutionResult, specifiedRules, validate } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createRestBridge } from '../rest-bridge/create-rest-bridge.js';
@@ -17,13 +24,16 @@ import { listen as listenOn } from '../subgraphs/kernel/listen.js';
 import type { Logger } from '../subgraphs/kernel/logger.js';
 import type { GatewayContext } from './context.js';
 import { CredentialForwardingDataSource } from './data-source.js';
-import { queryLimitsRule } from './hardening.js';
+import { limitProblems, queryLimitsPlugin } from './hardening.js';
 import { mailPagesRouter } from './pages/index.js';
 import { playgroundRouter } from './playground.js';
 import { gatewayContextFromHeaders } from './request-context.js';
 import { SubscriptionBridge } from './subscription-bridge.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** Directives per operation; legitimate operations use a handful (`@include`, `@skip`). */
+const MAX_DIRECTIVES = 50;
 
 /** The committed supergraph (schema/supergraph.graphql), checked current in CI. */
 export function readSupergraph(): string {
@@ -84,17 +94,23 @@ export async function startGateway(
     maxDepth: config.GRAPHQL_MAX_DEPTH,
     maxAliases: config.GRAPHQL_MAX_ALIASES,
     maxCost: config.GRAPHQL_MAX_COST,
+    maxDirectives: MAX_DIRECTIVES,
   };
   const production = config.NODE_ENV === 'production';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    validationRules: [queryLimitsRule(limits)],
     parseOptions: { maxTokens: config.GRAPHQL_MAX_TOKENS },
     introspection: true,
     hideSchemaDetailsFromClientErrors: production,
     includeStacktraceInErrorResponses: !production && config.NODE_ENV !== 'test',
     csrfPrevention: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      // Client limits (depth, aliases, directives, list-aware cost) once variables are known; the
+      // REST bridge's own operations are trusted and skip them.
+      queryLimitsPlugin<GatewayContext>(limits),
+    ],
   });
   await apollo.start();
   const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, options.subgraphUrls);
@@ -103,8 +119,30 @@ export async function startGateway(
   const wsServer = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage }>(
     {
       schema: subscriptions.apiSchema,
-      validate: (schema, document) =>
-        validate(schema, document, [...specifiedRules, queryLimitsRule(limits)]),
+      // The same limits as over HTTP: tokens while parsing, then validation, then the limits that
+      // need the variables. Returning the arguments skips graphql-ws's own parse and validation.
+      onSubscribe: (_ctx, _id, payload) => {
+        const schema = subscriptions.apiSchema;
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: config.GRAPHQL_MAX_TOKENS });
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
+        const errors = validate(schema, document, specifiedRules);
+        const problems = errors.length
+          ? errors
+          : limitProblems(limits, schema, document, payload.operationName, payload.variables);
+        if (problems.length) {
+          return problems;
+        }
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+        };
+      },
       context: (ctx) => {
         const params = ctx.connectionParams ?? {};
         const auth = params.authorization ?? params.Authorization;

@@ -1,48 +1,42 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
-import { Response } from 'fets';
+import { buildOperationNodeForField } from '@graphql-tools/utils';
 import {
   type DocumentNode,
   type GraphQLField,
   type GraphQLFormattedError,
-  type GraphQLInputType,
   type GraphQLSchema,
-  getNamedType,
-  isNonNullType,
+  Kind,
+  OperationTypeNode,
 } from 'graphql';
-import { useSofa } from 'sofa-api';
+import { createSofa } from 'sofa-api';
 import type { GatewayContext } from '../gateway/context.js';
-import { clientAddress, gatewayContextFromHeaders } from '../gateway/request-context.js';
+import { trusted } from '../gateway/hardening.js';
+import { gatewayContextFromHeaders } from '../gateway/request-context.js';
 import type { SubscriptionBridge } from '../gateway/subscription-bridge.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { Casing, toCamel, toSnake } from './casing.js';
-import { envelope, errorResponse } from './errors.js';
-import { compilePath, matchPath, type PathPattern } from './path-pattern.js';
-import { fieldAliases, type RestRoute, routes } from './routes/index.js';
+import { type ArgumentOrigin, envelope, errorResponse, withRestLocs } from './errors.js';
+import { argumentProblems, fromText, type Problem, problemFromGraphQLError } from './input-problems.js';
+import { Router } from './router.js';
+import { fieldAliases, type RestRoute, routes as routeTable } from './routes/index.js';
 import { restSchema } from './schema.js';
-import { matchStream } from './streams/index.js';
+import { type StreamRoute, streamRoutes as streamTable } from './streams/index.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Default JSON body limit of a route (`RestRoute.maxBodyBytes` raises it, e.g. for uploads). */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-interface CompiledRoute {
+/** A route of the table with its field and the operation the bridge runs for it. */
+interface OperationRoute {
+  kind: 'operation';
   route: RestRoute;
-  path: PathPattern;
   field: GraphQLField<unknown, unknown>;
+  fieldName: string;
+  document: DocumentNode;
+  operationName: string;
 }
 
-function compile(route: RestRoute, schema: GraphQLSchema): CompiledRoute {
-  const [rootName, fieldName] = route.field.split('.') as ['Query' | 'Mutation', string];
-  const root = rootName === 'Query' ? schema.getQueryType() : schema.getMutationType();
-  const field = root?.getFields()[fieldName];
-  if (!field) {
-    throw new Error(`route ${route.method} ${route.path}: no field ${route.field} in the schema`);
-  }
-  return { route, field, path: compilePath(route.path) };
-}
-
-/** sofa's path for a route: the same path with `:argName` params. */
-const sofaPath = (path: string) =>
-  path.replace(/^\/api/, '').replace(/\{([a-z_]+)\}/g, (_m, n: string) => `:${toCamel(n)}`);
+type Target = OperationRoute | { kind: 'stream'; stream: StreamRoute };
 
 export interface RestBridgeOptions {
   apollo: ApolloServer<GatewayContext>;
@@ -52,6 +46,45 @@ export interface RestBridgeOptions {
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
+/**
+ * The operation for a route: the one sofa generates for its field (sofa's models and depth, via the
+ * same builder), built once per route, so one field can serve several paths.
+ */
+export function compileOperations(schema: GraphQLSchema, routes: readonly RestRoute[]): OperationRoute[] {
+  const sofa = createSofa({ schema, basePath: '/api' });
+  return routes.map((route) => {
+    const [rootName, fieldName] = route.field.split('.') as ['Query' | 'Mutation', string];
+    const root = rootName === 'Query' ? schema.getQueryType() : schema.getMutationType();
+    const field = root?.getFields()[fieldName];
+    if (!field) {
+      throw new Error(`route ${route.method} ${route.path}: no field ${route.field} in the schema`);
+    }
+    for (const param of route.path.matchAll(/\{([a-z0-9_]+)\}/g)) {
+      if (!field.args.some((a) => a.name === toCamel(param[1] as string))) {
+        throw new Error(
+          `route ${route.method} ${route.path}: ${route.field} has no argument for {${param[1]}}`,
+        );
+      }
+    }
+    const operation = buildOperationNodeForField({
+      schema,
+      kind: rootName === 'Query' ? OperationTypeNode.QUERY : OperationTypeNode.MUTATION,
+      field: fieldName,
+      models: sofa.models,
+      ignore: sofa.ignore,
+      circularReferenceDepth: sofa.depthLimit,
+    });
+    return {
+      kind: 'operation',
+      route,
+      field,
+      fieldName,
+      document: { kind: Kind.DOCUMENT, definitions: [operation] },
+      operationName: operation.name?.value ?? fieldName,
+    };
+  });
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   if (status === 204) {
     res.writeHead(204, headers).end();
@@ -60,21 +93,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
-/** A 422 in the contract's validation envelope for a problem the bridge finds itself. */
-function sendInvalid(res: ServerResponse, loc: string[], msg: string, type: string) {
-  sendError(res, 422, envelope(422, 'Request validation failed.', [{ loc, msg, type }]));
-}
-
 function sendError(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   sendJson(res, status, body, { ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}), ...headers });
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+/** A 422 in the contract's validation envelope, `loc`s in REST form. */
+function sendProblems(res: ServerResponse, problems: readonly Problem[], origin: ArgumentOrigin) {
+  sendError(res, 422, withRestLocs(envelope(422, 'Request validation failed.', problems), origin));
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
+    return 'too-large';
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
+    if (size > limit) {
       return 'too-large';
     }
     chunks.push(chunk as Buffer);
@@ -83,58 +119,27 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
 }
 
 /**
- * Query strings carry text: check it reads as the argument's scalar before sofa coerces it (sofa
- * would read `include_revoked=maybe` as false). Null when acceptable.
+ * Errors that reach the bridge as GraphQL errors: uncoded ones are input errors, and a 422 without
+ * details (a GraphQL coercion message) is put in REST words, never GraphQL's.
  */
-function queryValueProblem(type: GraphQLInputType, value: string): string | null {
-  const named = getNamedType(type);
-  if (named.name === 'Boolean' && value !== 'true' && value !== 'false') {
-    return 'Input should be a valid boolean (true or false).';
-  }
-  if (named.name === 'Int' && !/^-?\d{1,10}$/.test(value)) {
-    return 'Input should be a valid integer.';
-  }
-  if (named.name === 'Float' && !Number.isFinite(Number(value))) {
-    return 'Input should be a valid number.';
-  }
-  return null;
-}
-
-/** Where each GraphQL argument of a request came from: a path parameter, the query string or the body. */
-type ArgumentOrigin = Record<string, 'path' | 'query' | 'body' | 'input'>;
-
-/**
- * A validation detail's `loc` as the REST client sent it. Subgraphs name the GraphQL argument path
- * (`['input', 'acceptTerms']`, `['sessionId']`, `['limit']`); REST clients map `loc` to their fields
- * (`['body', 'accept_terms']`, `['path', 'session_id']`, `['query', 'limit']`). A `loc` that already
- * starts with a REST origin is kept.
- */
-function restLoc(loc: unknown, origin: ArgumentOrigin): unknown {
-  if (!Array.isArray(loc) || typeof loc[0] !== 'string' || ['body', 'query', 'path'].includes(loc[0])) {
-    return loc;
-  }
-  const [argument, ...rest] = loc as [string, ...(string | number)[]];
-  const from = origin[argument];
-  if (!from) {
-    return loc;
-  }
-  const tail = rest.map((p) => (typeof p === 'string' ? toSnake(p) : p));
-  return from === 'input' ? ['body', ...tail] : [from, toSnake(argument), ...tail];
-}
-
-function withRestLocs(body: unknown, origin: ArgumentOrigin): unknown {
-  const details = (body as { details?: unknown } | null)?.details;
-  if (!Array.isArray(details)) {
-    return body;
-  }
-  return {
-    ...(body as object),
-    details: details.map((d) =>
-      d && typeof d === 'object' && 'loc' in d
-        ? { ...d, loc: restLoc((d as { loc: unknown }).loc, origin) }
-        : d,
-    ),
-  };
+function restErrors(errors: readonly GraphQLFormattedError[], field: GraphQLField<unknown, unknown>) {
+  const argumentType = (name: string) => field.args.find((a) => a.name === name)?.type;
+  return errors.map((e): GraphQLFormattedError => {
+    const code = e.extensions?.code ?? 'BAD_USER_INPUT';
+    if (
+      Array.isArray(e.extensions?.details) ||
+      !['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED'].includes(String(code))
+    ) {
+      return { message: e.message, extensions: { ...e.extensions, code } };
+    }
+    const problem = problemFromGraphQLError(e, argumentType) ?? {
+      loc: ['body'],
+      // Keep a plain message; one in GraphQL's words (types, variables) is not for REST clients.
+      msg: /\$|Variable|cannot represent|type "|[A-Za-z]!/.test(e.message) ? 'Input is not valid' : e.message,
+      type: 'value_error',
+    };
+    return { message: 'Request validation failed.', extensions: { code, details: [problem] } };
+  });
 }
 
 /** The legacy success envelope around a result. */
@@ -149,191 +154,156 @@ function wrap(spec: NonNullable<RestRoute['envelope']>, data: unknown) {
   return { success: true, message, data: spec.data === 'none' ? null : payload };
 }
 
-/** Errors sofa raises before execution (unparsable variables) carry no code: they are input errors. */
-function withCodes(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
-  return errors.map((e) =>
-    e.extensions?.code ? e : { message: e.message, extensions: { ...e.extensions, code: 'BAD_USER_INPUT' } },
-  );
+/** The arguments of a request and where each came from, or the problems that stop it. */
+function requestArguments(
+  c: OperationRoute,
+  params: Record<string, string>,
+  url: URL,
+  body: unknown,
+  casing: Casing,
+): { variables: Record<string, unknown>; origin: ArgumentOrigin; problems: Problem[] } {
+  const variables: Record<string, unknown> = {};
+  const origin: ArgumentOrigin = {};
+  const problems: Problem[] = [];
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(c.route.method);
+  const inputArg = c.field.args.find((a) => a.name === 'input');
+  const wholeBody = hasBody && (c.route.body ?? 'input') === 'input' && inputArg !== undefined;
+  const pathArgs = new Map(Object.entries(params).map(([name, value]) => [toCamel(name), value]));
+  for (const arg of c.field.args) {
+    const pathValue = pathArgs.get(arg.name);
+    const queryValues = url.searchParams.has(toSnake(arg.name))
+      ? url.searchParams.getAll(toSnake(arg.name))
+      : url.searchParams.getAll(arg.name);
+    let value: unknown;
+    if (pathValue !== undefined || queryValues.length) {
+      origin[arg.name] = pathValue !== undefined ? 'path' : 'query';
+      const read = fromText(arg, pathValue !== undefined ? [pathValue] : queryValues);
+      if ('problem' in read) {
+        problems.push(read.problem);
+        continue;
+      }
+      value = read.value;
+    } else if (wholeBody && arg === inputArg) {
+      origin[arg.name] = 'input';
+      value = casing.input(body ?? {}, arg.type);
+    } else if (hasBody && !wholeBody) {
+      origin[arg.name] = 'body';
+      const raw =
+        body && typeof body === 'object' ? (body as Record<string, unknown>)[toSnake(arg.name)] : undefined;
+      value = raw === undefined ? undefined : casing.input(raw, arg.type);
+    } else {
+      origin[arg.name] = 'query';
+    }
+    problems.push(...argumentProblems(arg, value));
+    if (value !== undefined) {
+      variables[arg.name] = value;
+    }
+  }
+  return { variables, origin, problems };
+}
+
+export interface RestBridgeTables {
+  routes?: readonly RestRoute[];
+  streams?: readonly StreamRoute[];
 }
 
 /**
- * The REST face: every route of the table becomes the GraphQL operation sofa builds for its field,
- * executed in process through the gateway. The bridge owns routing, casing, envelopes, status
- * codes and SSE framing; every rule lives in the subgraphs.
+ * The REST face: every route of the table runs the GraphQL operation sofa's builder makes for its
+ * field, in process through the gateway, as a trusted operation. The bridge owns routing,
+ * argument validation in REST words, casing, envelopes, status codes and SSE framing; every rule
+ * lives in the subgraphs. Boot fails on a route table that is ambiguous.
  */
-export function createRestBridge(options: RestBridgeOptions): NodeHandler {
-  const apiSchema = options.subscriptions.apiSchema;
-  const schema = restSchema(apiSchema);
+export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeTables = {}): NodeHandler {
+  const routes = tables.routes ?? routeTable;
+  const streams = tables.streams ?? streamTable;
+  const schema = restSchema(options.subscriptions.apiSchema, routes);
   const casing = new Casing(schema, fieldAliases);
-  const compiled = routes.map((r) => compile(r, schema));
-  const sofa = useSofa({
-    basePath: '/api',
-    schema,
-    routes: Object.fromEntries(
-      routes.map((r) => [
-        r.field,
-        {
-          method: r.method,
-          path: sofaPath(r.path),
-          responseStatus: 200,
-          tags: r.tags,
-          description: r.summary,
-        },
-      ]),
-    ),
-    context: ({ request }) => gatewayContextFromHeaders(request.headers),
-    execute: (async (args: {
-      document: DocumentNode;
-      variableValues?: Record<string, unknown>;
-      contextValue: GatewayContext;
-      operationName?: string;
-    }) => {
-      const response = await options.apollo.executeOperation(
-        {
-          query: args.document,
-          variables: args.variableValues ?? {},
-          ...(args.operationName ? { operationName: args.operationName } : {}),
-        },
-        { contextValue: args.contextValue },
-      );
-      return response.body.kind === 'single'
-        ? response.body.singleResult
-        : { errors: [{ message: 'Incremental delivery is not supported.' }] };
-    }) as never,
-    errorHandler: (errors) => {
-      const { status, body, headers } = errorResponse(
-        withCodes(errors.map((e) => (typeof e?.toJSON === 'function' ? e.toJSON() : e))),
-      );
-      return Response.json(body, { status: status as 400, headers });
-    },
-  });
+  const router = new Router<Target>([
+    ...compileOperations(schema, routes).map((target) => ({
+      method: target.route.method,
+      path: target.route.path,
+      target,
+    })),
+    ...streams.map((stream) => ({
+      method: stream.method,
+      path: stream.path,
+      target: { kind: 'stream' as const, stream },
+    })),
+  ]);
 
   return (req, res, next) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://bridge.local');
-      const stream = matchStream(req.method ?? 'GET', url.pathname);
-      if (stream) {
-        await stream.handle(req, res, { ...options, url });
+      if (!url.pathname.startsWith('/api/')) {
+        next();
         return;
       }
-      const match = compiled
-        .map((c) => ({ c, params: c.route.method === req.method ? matchPath(c.path, url.pathname) : null }))
-        .find((m) => m.params !== null);
-      if (!match?.params) {
-        const pathExists = compiled.some((c) => matchPath(c.path, url.pathname) !== null);
-        if (!url.pathname.startsWith('/api/')) {
-          next();
-          return;
-        }
+      const match = router.match(req.method ?? 'GET', url.pathname);
+      if (match.kind !== 'found') {
+        const status = match.kind === 'method-not-allowed' ? 405 : 404;
         sendError(
           res,
-          pathExists ? 405 : 404,
-          envelope(pathExists ? 405 : 404, pathExists ? 'Method Not Allowed' : 'Not Found'),
+          status,
+          envelope(status, status === 405 ? 'Method Not Allowed' : 'Not Found'),
+          match.kind === 'method-not-allowed' ? { allow: match.allowed.join(', ') } : {},
         );
         return;
       }
-      const { c } = match;
-      const variables: Record<string, unknown> = Object.fromEntries(
-        Object.entries(match.params).map(([name, value]) => [toCamel(name), value]),
-      );
-      const origin: ArgumentOrigin = Object.fromEntries(Object.keys(variables).map((name) => [name, 'path']));
-      const query = new URLSearchParams();
-      for (const arg of c.field.args) {
-        const value = url.searchParams.get(toSnake(arg.name)) ?? url.searchParams.get(arg.name);
-        if (value !== null && !(arg.name in variables)) {
-          const problem = queryValueProblem(arg.type, value);
-          if (problem) {
-            sendInvalid(res, ['query', toSnake(arg.name)], problem, 'type_error');
-            return;
-          }
-          query.set(arg.name, value);
-          origin[arg.name] = 'query';
-        }
+      const { target, params } = match;
+      if (target.kind === 'stream') {
+        await target.stream.handle(req, res, { ...options, url, params });
+        return;
       }
-      let body: Record<string, unknown> | undefined;
+      const c = target;
+      let body: unknown;
       if (['POST', 'PUT', 'PATCH'].includes(c.route.method)) {
-        const raw = await readBody(req);
+        const raw = await readBody(req, c.route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
         if (raw === 'too-large') {
-          sendError(res, 413, envelope(413, 'Request body too large.'));
+          sendError(res, 413, envelope(413, 'Request body too large.'), { connection: 'close' });
           return;
         }
-        let parsed: unknown = {};
         try {
-          parsed = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+          body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
         } catch {
-          sendInvalid(res, ['body'], 'Invalid JSON body.', 'json_invalid');
+          sendProblems(res, [{ loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' }], {});
           return;
         }
-        const inputArg = c.field.args.find((a) => a.name === 'input');
-        if ((c.route.body ?? 'input') === 'input' && inputArg) {
-          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-            sendInvalid(res, ['body'], 'Body must be a JSON object.', 'model_type');
-            return;
-          }
-          body = { input: casing.input(parsed, inputArg.type) };
-          origin.input = 'input';
-        } else if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          body = {};
-          for (const arg of c.field.args) {
-            const value = (parsed as Record<string, unknown>)[toSnake(arg.name)];
-            if (value !== undefined) {
-              body[arg.name] = casing.input(value, arg.type);
-              origin[arg.name] = 'body';
-            }
-          }
-        }
-        // A required argument the client left out must fail as a validation error, not silently.
-        for (const arg of c.field.args) {
-          if (
-            isNonNullType(arg.type) &&
-            !(arg.name in variables) &&
-            !(body && arg.name in body) &&
-            !query.has(arg.name)
-          ) {
-            sendInvalid(res, ['body', toSnake(arg.name)], 'Field required', 'missing');
-            return;
-          }
+        const wholeBody =
+          (c.route.body ?? 'input') === 'input' && c.field.args.some((a) => a.name === 'input');
+        if (wholeBody && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+          sendProblems(
+            res,
+            [{ loc: ['body'], msg: 'Input should be a valid dictionary or object', type: 'model_type' }],
+            {},
+          );
+          return;
         }
       }
-      const sofaUrl = new URL(
-        `/api${sofaPath(c.route.path).replace(/:([A-Za-z]+)/g, (_m, n: string) => encodeURIComponent(String(variables[n])))}`,
-        url,
-      );
-      sofaUrl.search = query.toString();
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (typeof value === 'string' && !['content-length', 'host', 'connection'].includes(name)) {
-          headers.set(name, value);
-        }
-      }
-      headers.delete('x-bridge-client-ip');
-      const client = clientAddress(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS);
-      if (client) {
-        headers.set('x-bridge-client-ip', client);
-      }
-      headers.set('content-type', 'application/json');
-      const response = await sofa.fetch(sofaUrl.toString(), {
-        method: c.route.method,
-        headers,
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      const json = text ? (JSON.parse(text) as unknown) : null;
-      if (response.status >= 400) {
-        const passHeaders: Record<string, string> = {};
-        const retryAfter = response.headers.get('retry-after');
-        if (retryAfter) {
-          passHeaders['retry-after'] = retryAfter;
-        }
-        sendError(
-          res,
-          response.status,
-          response.status === 422 ? withRestLocs(json, origin) : json,
-          passHeaders,
-        );
+      const { variables, origin, problems } = requestArguments(c, params, url, body, casing);
+      if (problems.length) {
+        sendProblems(res, problems, origin);
         return;
       }
-      const data = casing.output(json, c.field.type);
+      const context = trusted(
+        gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
+      );
+      const response = await options.apollo.executeOperation(
+        { query: c.document, variables, operationName: c.operationName },
+        { contextValue: context },
+      );
+      const result =
+        response.body.kind === 'single'
+          ? response.body.singleResult
+          : { errors: [{ message: 'Incremental delivery is not supported.' }] };
+      if (result.errors?.length) {
+        const { status, body: failure, headers } = errorResponse(restErrors(result.errors, c.field));
+        sendError(res, status, status === 422 ? withRestLocs(failure, origin) : failure, headers);
+        return;
+      }
+      const data = casing.output(
+        (result.data as Record<string, unknown> | null)?.[c.fieldName] ?? null,
+        c.field.type,
+      );
       const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;
       sendJson(res, status, c.route.envelope ? wrap(c.route.envelope, data) : data);
     })().catch((error) => {

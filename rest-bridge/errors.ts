@@ -1,4 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
+import { toSnake } from './casing.js';
 
 /** The one table from `extensions.code` to HTTP status. */
 export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
@@ -95,5 +96,43 @@ function envelopeFor(errors: readonly GraphQLFormattedError[]): { status: number
   return {
     status,
     body: envelope(status, first?.message ?? 'Request failed.', first?.extensions?.details ?? null),
+  };
+}
+
+/** Where each GraphQL argument of a request came from: a path parameter, the query string, a body key, or the whole body (`input`). */
+export type ArgumentOrigin = Record<string, 'path' | 'query' | 'body' | 'input'>;
+
+/**
+ * A validation detail's `loc` as the REST client sent it. Subgraphs name the GraphQL argument path
+ * (`['input', 'acceptTerms']`, `['sessionId']`, `['limit']`); REST clients map `loc` to their fields
+ * (`['body', 'accept_terms']`, `['path', 'session_id']`, `['query', 'limit']`). A `loc` that already
+ * starts with a REST origin is kept.
+ */
+export function restLoc(loc: unknown, origin: ArgumentOrigin): unknown {
+  if (!Array.isArray(loc) || typeof loc[0] !== 'string' || ['body', 'query', 'path'].includes(loc[0])) {
+    return loc;
+  }
+  const [argument, ...rest] = loc as [string, ...(string | number)[]];
+  const from = origin[argument];
+  if (!from) {
+    return loc;
+  }
+  const tail = rest.map((p) => (typeof p === 'string' ? toSnake(p) : p));
+  return from === 'input' ? ['body', ...tail] : [from, toSnake(argument), ...tail];
+}
+
+/** The 422 envelope with every detail's `loc` in REST form. */
+export function withRestLocs(body: unknown, origin: ArgumentOrigin): unknown {
+  const details = (body as { details?: unknown } | null)?.details;
+  if (!Array.isArray(details)) {
+    return body;
+  }
+  return {
+    ...(body as object),
+    details: details.map((d) =>
+      d && typeof d === 'object' && 'loc' in d
+        ? { ...d, loc: restLoc((d as { loc: unknown }).loc, origin) }
+        : d,
+    ),
   };
 }

@@ -19,6 +19,8 @@ export interface RestRoute {
   };
   /** A different success status for some results (login answers 202 with an MFA challenge). */
   statusFor?: (data: unknown) => number | undefined;
+  /** Largest request body accepted, in bytes (default 256 KiB, JSON); uploads set more. Larger: 413. */
+  maxBodyBytes?: number;
   tags: string[];
   summary: string;
 }

@@ -21,6 +21,7 @@ export async function conversationStream(req: IncomingMessage, res: ServerRespon
     gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
     {
       precheck: { document: PRECHECK, variables: { id } },
+      origin: { conversationId: 'path', after: 'query' },
       subscription: { document: EVENTS, variables: { id, after } },
       frame: (data) => {
         const { cursor, ...event } = data.conversationEvents as { cursor: string } & Record<string, unknown>;

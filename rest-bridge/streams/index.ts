@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compilePath, matchPath } from '../path-pattern.js';
 import { conversationStream } from './conversation-stream.js';
 import type { StreamRequest } from './sse.js';
 
@@ -24,19 +23,3 @@ export const streamRoutes: readonly StreamRoute[] = [
     summary: 'Stream conversation metadata events',
   },
 ];
-
-const compiled = streamRoutes.map((route) => ({ route, path: compilePath(route.path) }));
-
-export function matchStream(method: string, pathname: string) {
-  for (const c of compiled) {
-    const params = c.route.method === method ? matchPath(c.path, pathname) : null;
-    if (params) {
-      return {
-        params,
-        handle: (req: IncomingMessage, res: ServerResponse, options: Omit<StreamRequest, 'params'>) =>
-          c.route.handle(req, res, { ...options, params }),
-      };
-    }
-  }
-  return null;
-}

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, parse } from 'graphql';
 import type { GatewayContext } from '../../gateway/context.js';
+import { trusted } from '../../gateway/hardening.js';
 import type { RestBridgeOptions } from '../create-rest-bridge.js';
-import { errorResponse } from '../errors.js';
+import { type ArgumentOrigin, errorResponse, withRestLocs } from '../errors.js';
 
 export interface StreamRequest extends RestBridgeOptions {
   params: Record<string, string>;
@@ -15,11 +16,15 @@ export interface SseStreamSpec {
   subscription: { document: DocumentNode; variables: Record<string, unknown> };
   /** One SSE frame's JSON from one subscription payload, plus its id (the resume cursor). */
   frame: (data: Record<string, unknown>) => { id: string; data: unknown };
+  /** Where the GraphQL arguments came from, for the `loc` of validation errors. */
+  origin: ArgumentOrigin;
 }
 
-function sendError(res: ServerResponse, errors: readonly GraphQLFormattedError[]) {
+function sendError(res: ServerResponse, errors: readonly GraphQLFormattedError[], origin: ArgumentOrigin) {
   const { status, body, headers } = errorResponse(errors);
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { 'content-type': 'application/json', ...headers })
+    .end(JSON.stringify(status === 422 ? withRestLocs(body, origin) : body));
 }
 
 export const gql = (source: string) => parse(source);
@@ -39,11 +44,11 @@ export async function serveSse(
   if (spec.precheck) {
     const check = await options.apollo.executeOperation(
       { query: spec.precheck.document, variables: spec.precheck.variables },
-      { contextValue: context },
+      { contextValue: trusted(context) },
     );
     const errors = check.body.kind === 'single' ? check.body.singleResult.errors : undefined;
     if (errors?.length) {
-      sendError(res, errors);
+      sendError(res, errors, spec.origin);
       return;
     }
   }
@@ -53,7 +58,7 @@ export async function serveSse(
     contextValue: context,
   });
   if (!(Symbol.asyncIterator in result)) {
-    sendError(res, (result as ExecutionResult).errors?.map((e) => e.toJSON()) ?? []);
+    sendError(res, (result as ExecutionResult).errors?.map((e) => e.toJSON()) ?? [], spec.origin);
     return;
   }
   const iterator = result;

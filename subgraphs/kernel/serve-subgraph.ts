@@ -4,13 +4,14 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createContext, FORWARDED_HEADERS } from './context.js';
 import { formatSubgraphError } from './format-error.js';
 import type { Kernel } from './kernel.js';
 import { listen as listenOn } from './listen.js';
+import { nulGuardPlugin, nulIssues } from './nul-guard.js';
 
 /** A domain subgraph: its name and its federated schema. */
 export interface SubgraphModule {
@@ -64,6 +65,22 @@ export async function serveSubgraph(
             null,
           headers: (payload.extensions?.headers as Record<string, string> | undefined) ?? {},
         }),
+      // No string with U+0000 reaches a resolver (PostgreSQL cannot store it); see nul-guard.ts.
+      onSubscribe: (_ctx, _id, payload) => {
+        let issues: ReturnType<typeof nulIssues> = [];
+        try {
+          issues = nulIssues(parse(payload.query), payload.operationName, payload.variables ?? {});
+        } catch {
+          return; // graphql-ws reports the syntax error itself
+        }
+        return issues.length
+          ? [
+              new GraphQLError('Request validation failed.', {
+                extensions: { code: 'VALIDATION_FAILED', details: issues },
+              }),
+            ]
+          : undefined;
+      },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
           ? {
@@ -87,6 +104,7 @@ export async function serveSubgraph(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      nulGuardPlugin,
       {
         // Only the gateway calls subgraphs: answer GraphQL errors (e.g. a bad custom-scalar variable)
         // with 200 so the gateway passes their codes on instead of reporting a failed fetch (a 500).

@@ -1,0 +1,133 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import {
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  getOperationAST,
+  Kind,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import { ValidationError } from './errors.js';
+
+/**
+ * PostgreSQL cannot store U+0000 in text or jsonb (22021): every string that reaches a subgraph —
+ * inline literals and variables, at any depth, object keys included — is checked before any
+ * resolver runs, so no operation answers a 500 for it. One place for every operation, HTTP and
+ * websocket alike.
+ */
+const MESSAGE = 'Input should not contain NUL characters.';
+
+type Loc = (string | number)[];
+type Issue = { loc: Loc; msg: string; type: string };
+
+const hasNul = (s: string) => s.includes('\u0000');
+
+/** NULs inside a JSON value (a variable's), with their paths below `loc`. */
+function walkValue(value: unknown, loc: Loc, issues: Issue[]) {
+  if (typeof value === 'string') {
+    if (hasNul(value)) {
+      issues.push({ loc, msg: MESSAGE, type: 'string_type' });
+    }
+  } else if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      walkValue(v, [...loc, i], issues);
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      if (hasNul(key)) {
+        issues.push({ loc: [...loc, key], msg: MESSAGE, type: 'value_error' });
+      }
+      walkValue(v, [...loc, key], issues);
+    }
+  }
+}
+
+/** NULs in an argument's AST value; a variable is read from the request's variables. */
+function walkNode(node: ValueNode, loc: Loc, variables: Record<string, unknown>, issues: Issue[]) {
+  switch (node.kind) {
+    case Kind.STRING:
+      if (hasNul(node.value)) {
+        issues.push({ loc, msg: MESSAGE, type: 'string_type' });
+      }
+      return;
+    case Kind.VARIABLE:
+      walkValue(variables[node.name.value], loc, issues);
+      return;
+    case Kind.LIST:
+      for (const [i, v] of node.values.entries()) {
+        walkNode(v, [...loc, i], variables, issues);
+      }
+      return;
+    case Kind.OBJECT:
+      for (const f of node.fields) {
+        walkNode(f.value, [...loc, f.name.value], variables, issues);
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * The NUL problems of an operation, `loc` as the GraphQL argument path (`['input', 'tenantName']`,
+ * `['jti']`). Validation has refused unused variables; undeclared ones never reach a resolver.
+ */
+export function nulIssues(
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> = {},
+): Issue[] {
+  const operation = getOperationAST(document, operationName);
+  if (!operation) {
+    return [];
+  }
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) {
+    if (d.kind === Kind.FRAGMENT_DEFINITION) {
+      fragments.set(d.name.value, d);
+    }
+  }
+  const issues: Issue[] = [];
+  const visit = (set: SelectionSetNode, seen: ReadonlySet<string>) => {
+    for (const s of set.selections) {
+      for (const directive of s.directives ?? []) {
+        for (const arg of directive.arguments ?? []) {
+          walkNode(arg.value, [arg.name.value], variables, issues);
+        }
+      }
+      if (s.kind === Kind.FIELD) {
+        for (const arg of s.arguments ?? []) {
+          walkNode(arg.value, [arg.name.value], variables, issues);
+        }
+        if (s.selectionSet) {
+          visit(s.selectionSet, seen);
+        }
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        visit(s.selectionSet, seen);
+      } else {
+        const fragment = fragments.get(s.name.value);
+        if (fragment && !seen.has(s.name.value)) {
+          visit(fragment.selectionSet, new Set(seen).add(s.name.value));
+        }
+      }
+    }
+  };
+  visit(operation.selectionSet, new Set());
+  // One issue per place: a variable used twice is reported once.
+  const unique = new Map(issues.map((i) => [JSON.stringify(i.loc), i]));
+  return [...unique.values()];
+}
+
+/** Refuses, with a ValidationError (422), any operation carrying a NUL in a string argument. */
+export const nulGuardPlugin: ApolloServerPlugin = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, operationName, request }) {
+        const issues = nulIssues(document, operationName, request.variables ?? {});
+        if (issues.length) {
+          throw new ValidationError('Request validation failed.', issues);
+        }
+      },
+    };
+  },
+};
