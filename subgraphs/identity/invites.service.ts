@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { Prisma, SignupInvite as SignupInviteRow } from '../../generated/prisma/client.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
+import { isUuid, parseArgs } from '../kernel/validation.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
-import { validationError } from './signup.service.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 
 /** An invite as operators see it (never the token, only its first characters). */
 export interface SignupInviteView {
@@ -28,10 +27,6 @@ export interface IssuedSignupInvite extends SignupInviteView {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 /** Stored status, with an active invite past its expiry shown as `expired`. */
 export function inviteView(row: SignupInviteRow, now = new Date()): SignupInviteView {
@@ -59,7 +54,11 @@ export interface NewInvite {
 }
 
 /** Creates an invite row in `tx` (token = randomToken(32); stores sha256 + the first 8 characters). */
-export async function createInviteRow(ctx: Ctx, tx: DbTx, invite: NewInvite): Promise<IssuedSignupInvite> {
+export async function createInviteRow(
+  ctx: IdentityCtx,
+  tx: IdentityTx,
+  invite: NewInvite,
+): Promise<IssuedSignupInvite> {
   const viewer = requireUser(ctx.viewer);
   const token = randomToken(32);
   const row = await tx.signupInvite.create({
@@ -86,7 +85,7 @@ export async function createInviteRow(ctx: Ctx, tx: DbTx, invite: NewInvite): Pr
 }
 
 /** Mails an invite (best effort): a link to the signup page carrying the token. */
-export async function mailInvite(ctx: Ctx, to: string, token: string): Promise<boolean> {
+export async function mailInvite(ctx: IdentityCtx, to: string, token: string): Promise<boolean> {
   const link = `${ctx.config.PUBLIC_URL.replace(/\/+$/, '')}/signup?invite=${encodeURIComponent(token)}`;
   try {
     return await ctx.mailer.send({
@@ -112,15 +111,12 @@ export type ListInvitesArgs = Omit<z.input<typeof ListInvitesArgs>, 'status'> & 
 
 /** Invites, newest first, filtered by effective status, email and signup request (scope auth:invites). */
 export async function listInvites(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   args: ListInvitesArgs,
 ): Promise<{ invites: SignupInviteView[]; total: number }> {
   assertScope(ctx.viewer, 'auth:invites');
-  const parsed = ListInvitesArgs.safeParse(args);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues, [], 'query');
-  }
-  const { status, email, requestId } = parsed.data;
+  const a = parseArgs(ListInvitesArgs, args, []);
+  const { status, email, requestId } = a;
   const now = new Date();
   const live: Prisma.SignupInviteWhereInput = { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
   const byStatus: Prisma.SignupInviteWhereInput =
@@ -142,8 +138,8 @@ export async function listInvites(
     ctx.db.signupInvite.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: parsed.data.limit ?? 50,
-      skip: parsed.data.offset ?? 0,
+      take: a.limit ?? 50,
+      skip: a.offset ?? 0,
     }),
     ctx.db.signupInvite.count({ where }),
   ]);
@@ -165,13 +161,9 @@ export type CreateInviteInput = z.input<typeof CreateInviteInput>;
  * Issues an invite (scope auth:invites) and returns its plaintext token once. The issuer is
  * recorded. With `sendEmail` and an invited email, the invite is mailed as well.
  */
-export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
+export async function createInvite(ctx: IdentityCtx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
   assertScope(ctx.viewer, 'auth:invites');
-  const parsed = CreateInviteInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  const data = parsed.data;
+  const data = parseArgs(CreateInviteInput, input, ['input']);
   const invitedEmail = data.invitedEmail?.toLowerCase() ?? null;
   const issued = await ctx.db.$transaction(async (tx) => {
     if (data.signupRequestId) {
@@ -195,7 +187,7 @@ export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<
 }
 
 /** Revokes an invite (scope auth:invites); unknown or already revoked → 404. */
-export async function revokeInvite(ctx: Ctx, inviteId: string): Promise<SignupInviteView> {
+export async function revokeInvite(ctx: IdentityCtx, inviteId: string): Promise<SignupInviteView> {
   const viewer = requireUser(ctx.viewer);
   assertScope(viewer, 'auth:invites');
   const notFound = new AppError('NOT_FOUND', 'Invite not found or already revoked.');

@@ -1,4 +1,5 @@
 import { BadRequestError } from './errors.js';
+import { isUuid } from './validation.js';
 
 /** Opaque cursors: URL-safe base64 of JSON, as the legacy API issued them. */
 export function encodeCursor(value: Record<string, unknown>): string {
@@ -40,4 +41,48 @@ export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => Record
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };
+}
+
+/** The arguments of a keyset-paged list field. */
+export interface PageArgs {
+  limit?: number | null | undefined;
+  cursor?: string | null | undefined;
+}
+
+/**
+ * The one keyset pagination: rows ordered by a timestamp column then `id` (same direction), the
+ * cursor naming the last row seen. Pass `where`, `orderBy` and `take` to `findMany`, then `page(rows)`.
+ * A cursor that does not decode to a timestamp and a UUID is a 400.
+ */
+export function keyset<F extends string>(
+  args: PageArgs,
+  field: F,
+  direction: 'asc' | 'desc',
+  size: { fallback: number; max: number } = { fallback: 50, max: 100 },
+) {
+  const limit = pageSize(args.limit, size.fallback, size.max);
+  const after = args.cursor ? decodeCursor(args.cursor, ['ts', 'id']) : null;
+  const ts = after ? new Date(after.ts) : null;
+  if (after && (!ts || Number.isNaN(ts.getTime()) || !isUuid(after.id))) {
+    throw new BadRequestError('Invalid pagination cursor.');
+  }
+  const beyond = direction === 'asc' ? 'gt' : 'lt';
+  type Beyond = { [K in F]?: Date | { gt: Date } | { lt: Date } } & { id?: { gt: string } | { lt: string } };
+  const where: { OR?: Beyond[] } =
+    after && ts
+      ? {
+          OR: [
+            { [field]: { [beyond]: ts } } as Beyond,
+            { [field]: ts, id: { [beyond]: after.id } } as unknown as Beyond,
+          ],
+        }
+      : {};
+  const orderBy = [{ [field]: direction } as { [K in F]: 'asc' | 'desc' }, { id: direction }];
+  return {
+    where,
+    orderBy,
+    take: limit + 1,
+    page: <T extends { id: string } & { [K in F]: Date }>(rows: T[]): Page<T> =>
+      toPage(rows, limit, (row) => ({ ts: row[field].toISOString(), id: row.id })),
+  };
 }
