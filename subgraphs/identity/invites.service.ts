@@ -3,7 +3,7 @@ import type { Prisma, SignupInvite as SignupInviteRow } from '../../generated/pr
 import { recordAudit } from '../kernel/audit.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
-import { isUuid, parseArgs } from '../kernel/validation.js';
+import { isUuid, parseArgs, UUID_RE } from '../kernel/validation.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
 import type { IdentityCtx, IdentityTx } from './db.js';
 
@@ -25,8 +25,6 @@ export interface SignupInviteView {
 export interface IssuedSignupInvite extends SignupInviteView {
   inviteToken: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Stored status, with an active invite past its expiry shown as `expired`. */
 export function inviteView(row: SignupInviteRow, now = new Date()): SignupInviteView {
@@ -103,7 +101,7 @@ export async function mailInvite(ctx: IdentityCtx, to: string, token: string): P
 const ListInvitesArgs = z.object({
   status: z.enum(['active', 'revoked', 'expired', 'exhausted']).nullish(),
   email: z.string().max(320).nullish(),
-  requestId: z.string().regex(UUID, 'Invalid UUID.').nullish(),
+  requestId: z.string().regex(UUID_RE, 'Invalid UUID.').nullish(),
   limit: z.number().int().min(1).max(200).nullish(),
   offset: z.number().int().min(0).nullish(),
 });
@@ -152,7 +150,7 @@ const CreateInviteInput = z.object({
   /** Absent: 72 hours; null: no expiry. */
   expiresInHours: z.number().int().min(1).max(336).nullish(),
   note: z.string().max(512).nullish(),
-  signupRequestId: z.string().regex(UUID, 'Invalid UUID.').nullish(),
+  signupRequestId: z.string().regex(UUID_RE, 'Invalid UUID.').nullish(),
   sendEmail: z.boolean().nullish(),
 });
 export type CreateInviteInput = z.input<typeof CreateInviteInput>;

@@ -2,12 +2,12 @@ import { BadRequestError } from './errors.js';
 import { isUuid } from './validation.js';
 
 /** Opaque cursors: URL-safe base64 of JSON, as the legacy API issued them. */
-export function encodeCursor(value: Record<string, unknown>): string {
+function encodeCursor(value: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
 /** Decodes a cursor and checks it has the expected string keys; anything else is a 400. */
-export function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
+function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Record<K, string> {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
     if (value && typeof value === 'object' && keys.every((k) => typeof value[k] === 'string')) {
@@ -37,7 +37,7 @@ export interface Page<T> {
 }
 
 /** Builds a page from `limit + 1` rows fetched in order. */
-export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => Record<string, unknown>): Page<T> {
+function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => Record<string, unknown>): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null };

@@ -126,7 +126,8 @@ export function parseArgs<T extends z.ZodType>(
   return parsed.data;
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID of any version (zod's `z.uuid()` accepts only RFC variants). */
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether a string is a UUID (any version). */
 export function isUuid(value: string): boolean {
