@@ -109,7 +109,7 @@ export function viewerFromClaims(
 }
 
 /** Tenant-scoped operations need a verified email when the deployment says so (REQUIRE_EMAIL_VERIFICATION). */
-export function assertEmailVerified(viewer: Viewer): void {
+function assertEmailVerified(viewer: Viewer): void {
   if (viewer.kind === 'user' && viewer.mustVerifyEmail) {
     throw new ForbiddenError('Email verification required.');
   }
