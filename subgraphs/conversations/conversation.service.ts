@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import type { Conversation } from '../../generated/prisma/client.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
-import { BadRequestError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { BadRequestError, NotFoundError } from '../kernel/errors.js';
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
 import { loaderFor } from '../kernel/loaders.js';
-import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertScope, isUuid, requireTenant, requireUser } from '../kernel/viewer.js';
+import { keyset, type Page, type PageArgs, pageSize } from '../kernel/pagination.js';
+import { isUuid, parseArgs } from '../kernel/validation.js';
+import { actingTenant, assertScope, requireUser } from '../kernel/viewer.js';
 import {
   type ConversationEventKind,
   type ConversationEventPayload,
   conversationStream,
 } from './conversation.events.js';
+import type { ConversationsCtx, ConversationsTx } from './db.js';
 
-async function publish(tx: DbTx, conversation: Conversation, kind: ConversationEventKind) {
+async function publish(tx: ConversationsTx, conversation: Conversation, kind: ConversationEventKind) {
   const payload: ConversationEventPayload = {
     kind,
     conversationId: conversation.id,
@@ -29,42 +29,33 @@ async function publish(tx: DbTx, conversation: Conversation, kind: ConversationE
   });
 }
 
-export interface ListConversationsInput {
-  limit?: number | null | undefined;
-  cursor?: string | null | undefined;
+export interface ListConversationsInput extends PageArgs {
   agent?: string | null | undefined;
 }
 
 /** The tenant's conversations, most recently updated first (keyset on updatedAt, id). */
 export async function listConversations(
-  ctx: Ctx,
+  ctx: ConversationsCtx,
   input: ListConversationsInput,
 ): Promise<Page<Conversation>> {
-  const tenantId = requireTenant(ctx.viewer);
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'conversations:read');
-  const limit = pageSize(input.limit, 50, 100);
-  const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
-  const afterTs = after ? new Date(after.ts) : null;
-  if (after && (Number.isNaN(afterTs?.getTime()) || !isUuid(after.id))) {
-    throw new BadRequestError('Invalid pagination cursor.');
-  }
+  const page = keyset(input, 'updatedAt', 'desc');
   const rows = await ctx.db.conversation.findMany({
-    where: {
-      tenantId,
-      ...(input.agent ? { agentEntrypoint: input.agent } : {}),
-      ...(after && afterTs
-        ? { OR: [{ updatedAt: { lt: afterTs } }, { updatedAt: afterTs, id: { lt: after.id } }] }
-        : {}),
-    },
-    orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
-    take: limit + 1,
+    where: { tenantId, ...(input.agent ? { agentEntrypoint: input.agent } : {}), ...page.where },
+    orderBy: page.orderBy,
+    take: page.take,
   });
-  return toPage(rows, limit, (c) => ({ ts: c.updatedAt.toISOString(), id: c.id }));
+  return page.page(rows);
 }
 
 /** Conversations a user started, within the caller's tenant. */
-export async function listUserConversations(ctx: Ctx, userId: string, limit: number | null | undefined) {
-  const tenantId = requireTenant(ctx.viewer);
+export async function listUserConversations(
+  ctx: ConversationsCtx,
+  userId: string,
+  limit: number | null | undefined,
+) {
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'conversations:read');
   return ctx.db.conversation.findMany({
     where: { tenantId, userId },
@@ -74,8 +65,8 @@ export async function listUserConversations(ctx: Ctx, userId: string, limit: num
 }
 
 /** One conversation of the caller's tenant; another tenant's id is NOT_FOUND. */
-export async function getConversation(ctx: Ctx, id: string): Promise<Conversation> {
-  const tenantId = requireTenant(ctx.viewer);
+export async function getConversation(ctx: ConversationsCtx, id: string): Promise<Conversation> {
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'conversations:read');
   const found = isUuid(id) ? await ctx.db.conversation.findFirst({ where: { id, tenantId } }) : null;
   if (!found) {
@@ -85,7 +76,7 @@ export async function getConversation(ctx: Ctx, id: string): Promise<Conversatio
 }
 
 /** Entity lookup for the gateway: null for missing or foreign rows. */
-export async function getConversationRef(ctx: Ctx, id: string): Promise<Conversation | null> {
+export async function getConversationRef(ctx: ConversationsCtx, id: string): Promise<Conversation | null> {
   const tenantId = ctx.viewer?.tenantId;
   if (!tenantId || !isUuid(id)) {
     return null;
@@ -101,29 +92,22 @@ export const CreateConversationInput = z.strictObject({
 });
 export type CreateConversationInput = z.input<typeof CreateConversationInput>;
 
-function invalid(error: z.ZodError) {
-  return new ValidationError(
-    'Request validation failed.',
-    error.issues.map((i) => ({ loc: ['body', ...i.path.map(String)], msg: i.message, type: i.code })),
-  );
-}
-
 /** Starts an empty conversation owned by the caller; publishes `conversation.created`. */
-export async function createConversation(ctx: Ctx, input: CreateConversationInput): Promise<Conversation> {
-  const tenantId = requireTenant(ctx.viewer);
+export async function createConversation(
+  ctx: ConversationsCtx,
+  input: CreateConversationInput,
+): Promise<Conversation> {
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'conversations:write');
-  const parsed = CreateConversationInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalid(parsed.error);
-  }
+  const data = parseArgs(CreateConversationInput, input, ['input']);
   const viewer = ctx.viewer;
   return ctx.db.$transaction(async (tx) => {
     const conversation = await tx.conversation.create({
       data: {
         tenantId,
         userId: requireUser(viewer).userId,
-        displayName: parsed.data.displayName ?? null,
-        agentEntrypoint: parsed.data.agentEntrypoint ?? 'default',
+        displayName: data.displayName ?? null,
+        agentEntrypoint: data.agentEntrypoint ?? 'default',
         lastMessagePreview: '',
       },
     });
@@ -138,17 +122,22 @@ export async function createConversation(ctx: Ctx, input: CreateConversationInpu
 }
 
 /** Renames a conversation; publishes `conversation.title.updated`. */
-export async function renameConversation(ctx: Ctx, id: string, displayName: string): Promise<Conversation> {
+export async function renameConversation(
+  ctx: ConversationsCtx,
+  id: string,
+  displayName: string,
+): Promise<Conversation> {
   assertScope(ctx.viewer, 'conversations:write');
-  const parsed = CreateConversationInput.pick({ displayName: true }).required().safeParse({ displayName });
-  if (!parsed.success) {
-    throw invalid(parsed.error);
-  }
+  const parsed = parseArgs(
+    CreateConversationInput.pick({ displayName: true }).required(),
+    { displayName },
+    [],
+  );
   const existing = await getConversation(ctx, id);
   return ctx.db.$transaction(async (tx) => {
     const conversation = await tx.conversation.update({
       where: { id: existing.id },
-      data: { displayName: parsed.data.displayName },
+      data: { displayName: parsed.displayName },
     });
     await publish(tx, conversation, 'conversation.title.updated');
     return conversation;
@@ -156,7 +145,7 @@ export async function renameConversation(ctx: Ctx, id: string, displayName: stri
 }
 
 /** Hard-deletes a conversation of the caller's tenant; publishes `conversation.deleted`. */
-export async function deleteConversation(ctx: Ctx, id: string): Promise<boolean> {
+export async function deleteConversation(ctx: ConversationsCtx, id: string): Promise<boolean> {
   assertScope(ctx.viewer, 'conversations:delete');
   const existing = await getConversation(ctx, id);
   await ctx.db.$transaction(async (tx) => {
@@ -180,7 +169,7 @@ export interface ConversationEventView extends ConversationEventPayload {
  * that cursor are replayed first.
  */
 export async function subscribeConversationEvents(
-  ctx: Ctx,
+  ctx: ConversationsCtx,
   conversationId: string,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<ConversationEventView>> {

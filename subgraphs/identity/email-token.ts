@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { DbTx } from '../kernel/db.js';
 import { sha256 } from '../kernel/secrets.js';
+import type { IdentityTx } from './db.js';
 
 /** What an email token is for (the `EmailToken.purpose` column). */
 export type EmailTokenPurpose = 'email_verification' | 'password_reset';
@@ -9,7 +9,7 @@ const TOKEN_SHAPE = /^([0-9a-f]{32})\.([0-9a-f]{64})$/;
 
 /** Mints a `<uuid hex>.<64 hex secret>` token; only the secret's SHA-256 is stored. */
 export async function mintEmailToken(
-  tx: DbTx,
+  tx: IdentityTx,
   userId: string,
   purpose: EmailTokenPurpose,
   ttlMinutes: number,
@@ -38,7 +38,7 @@ export function isWellFormedEmailToken(token: string): boolean {
  * when the token is malformed, unknown, expired, already used or its secret does not match.
  */
 export async function redeemEmailToken(
-  tx: DbTx,
+  tx: IdentityTx,
   token: string,
   purpose: EmailTokenPurpose,
 ): Promise<{ userId: string } | null> {
@@ -60,7 +60,11 @@ export async function redeemEmailToken(
 }
 
 /** Voids every other live token of a user for that purpose (after a successful redemption). */
-export async function voidEmailTokens(tx: DbTx, userId: string, purpose: EmailTokenPurpose): Promise<void> {
+export async function voidEmailTokens(
+  tx: IdentityTx,
+  userId: string,
+  purpose: EmailTokenPurpose,
+): Promise<void> {
   await tx.emailToken.updateMany({
     where: { userId, purpose, usedAt: null },
     data: { usedAt: new Date() },

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import { AppError, BadRequestError, NotFoundError, ValidationError } from '../kernel/errors.js';
+import { AppError, BadRequestError, NotFoundError } from '../kernel/errors.js';
 import { mailLink } from '../kernel/mailer.js';
+import { parseArgs } from '../kernel/validation.js';
 import { requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx } from './db.js';
 import { isWellFormedEmailToken, mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import { revokeUserSessions } from './sessions.service.js';
 
@@ -16,7 +17,7 @@ export interface EmailVerificationSendResult {
 }
 
 /** Mails the caller a verification link, unless the email is already verified (202 either way). */
-export async function sendEmailVerification(ctx: Ctx): Promise<EmailVerificationSendResult> {
+export async function sendEmailVerification(ctx: IdentityCtx): Promise<EmailVerificationSendResult> {
   const viewer = requireUser(ctx.viewer);
   const user = await ctx.db.user.findUnique({ where: { id: viewer.userId } });
   if (!user) {
@@ -72,15 +73,8 @@ const VerifyInput = z.object({ token: z.string().min(1).max(512) });
  * Redeems a verification token: marks the email verified and revokes every session, so the next
  * login carries `email_verified: true`.
  */
-export async function verifyEmail(ctx: Ctx, input: { token: string }): Promise<{ message: string }> {
-  const parsed = VerifyInput.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Request validation failed.',
-      parsed.error.issues.map((i) => ({ loc: ['body', 'token'], msg: i.message, type: i.code })),
-    );
-  }
-  const token = parsed.data.token.trim();
+export async function verifyEmail(ctx: IdentityCtx, input: { token: string }): Promise<{ message: string }> {
+  const token = parseArgs(VerifyInput, input, ['input']).token.trim();
   if (!isWellFormedEmailToken(token)) {
     throw new BadRequestError('Verification token is malformed.');
   }

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import type { Prisma, SignupInvite as SignupInviteRow } from '../../generated/prisma/client.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
 import { mailLink } from '../kernel/mailer.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
+import { isUuid, parseArgs, UUID_RE } from '../kernel/validation.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
-import { validationError } from './signup.service.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 
 /** An invite as operators see it (never the token, only its first characters). */
 export interface SignupInviteView {
@@ -26,12 +25,6 @@ export interface SignupInviteView {
 /** A newly issued invite, with its plaintext token (returned once). */
 export interface IssuedSignupInvite extends SignupInviteView {
   inviteToken: string;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }
 
 /** Stored status, with an active invite past its expiry shown as `expired`. */
@@ -60,7 +53,11 @@ export interface NewInvite {
 }
 
 /** Creates an invite row in `tx` (token = randomToken(32); stores sha256 + the first 8 characters). */
-export async function createInviteRow(ctx: Ctx, tx: DbTx, invite: NewInvite): Promise<IssuedSignupInvite> {
+export async function createInviteRow(
+  ctx: IdentityCtx,
+  tx: IdentityTx,
+  invite: NewInvite,
+): Promise<IssuedSignupInvite> {
   const viewer = requireUser(ctx.viewer);
   const token = randomToken(32);
   const row = await tx.signupInvite.create({
@@ -87,7 +84,7 @@ export async function createInviteRow(ctx: Ctx, tx: DbTx, invite: NewInvite): Pr
 }
 
 /** Mails an invite (best effort): a link to the signup page carrying the token. */
-export async function mailInvite(ctx: Ctx, to: string, token: string): Promise<boolean> {
+export async function mailInvite(ctx: IdentityCtx, to: string, token: string): Promise<boolean> {
   const link = mailLink(ctx.config, '/signup', { invite: token });
   try {
     return await ctx.mailer.send({
@@ -106,7 +103,7 @@ export async function mailInvite(ctx: Ctx, to: string, token: string): Promise<b
 const ListInvitesArgs = z.object({
   status: z.enum(['active', 'revoked', 'expired', 'exhausted']).nullish(),
   email: z.string().max(320).nullish(),
-  requestId: z.string().regex(UUID, 'Invalid UUID.').nullish(),
+  requestId: z.string().regex(UUID_RE, 'Invalid UUID.').nullish(),
   limit: z.number().int().min(1).max(200).nullish(),
   offset: z.number().int().min(0).nullish(),
 });
@@ -114,15 +111,12 @@ export type ListInvitesArgs = Omit<z.input<typeof ListInvitesArgs>, 'status'> & 
 
 /** Invites, newest first, filtered by effective status, email and signup request (scope auth:invites). */
 export async function listInvites(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   args: ListInvitesArgs,
 ): Promise<{ invites: SignupInviteView[]; total: number }> {
   assertScope(ctx.viewer, 'auth:invites');
-  const parsed = ListInvitesArgs.safeParse(args);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues, [], 'query');
-  }
-  const { status, email, requestId } = parsed.data;
+  const a = parseArgs(ListInvitesArgs, args, []);
+  const { status, email, requestId } = a;
   const now = new Date();
   const live: Prisma.SignupInviteWhereInput = { OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
   const byStatus: Prisma.SignupInviteWhereInput =
@@ -144,8 +138,8 @@ export async function listInvites(
     ctx.db.signupInvite.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: parsed.data.limit ?? 50,
-      skip: parsed.data.offset ?? 0,
+      take: a.limit ?? 50,
+      skip: a.offset ?? 0,
     }),
     ctx.db.signupInvite.count({ where }),
   ]);
@@ -158,7 +152,7 @@ const CreateInviteInput = z.object({
   /** Absent: 72 hours; null: no expiry. */
   expiresInHours: z.number().int().min(1).max(336).nullish(),
   note: z.string().max(512).nullish(),
-  signupRequestId: z.string().regex(UUID, 'Invalid UUID.').nullish(),
+  signupRequestId: z.string().regex(UUID_RE, 'Invalid UUID.').nullish(),
   sendEmail: z.boolean().nullish(),
 });
 export type CreateInviteInput = z.input<typeof CreateInviteInput>;
@@ -167,13 +161,9 @@ export type CreateInviteInput = z.input<typeof CreateInviteInput>;
  * Issues an invite (scope auth:invites) and returns its plaintext token once. The issuer is
  * recorded. With `sendEmail` and an invited email, the invite is mailed as well.
  */
-export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
+export async function createInvite(ctx: IdentityCtx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
   assertScope(ctx.viewer, 'auth:invites');
-  const parsed = CreateInviteInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  const data = parsed.data;
+  const data = parseArgs(CreateInviteInput, input, ['input']);
   const invitedEmail = data.invitedEmail?.toLowerCase() ?? null;
   const issued = await ctx.db.$transaction(async (tx) => {
     if (data.signupRequestId) {
@@ -197,7 +187,7 @@ export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<
 }
 
 /** Revokes an invite (scope auth:invites); unknown or already revoked → 404. */
-export async function revokeInvite(ctx: Ctx, inviteId: string): Promise<SignupInviteView> {
+export async function revokeInvite(ctx: IdentityCtx, inviteId: string): Promise<SignupInviteView> {
   const viewer = requireUser(ctx.viewer);
   assertScope(viewer, 'auth:invites');
   const notFound = new AppError('NOT_FOUND', 'Invite not found or already revoked.');

@@ -1,23 +1,10 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  isUniqueViolation,
-  NotFoundError,
-  ValidationError,
-} from '../kernel/errors.js';
-import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import {
-  assertTenantAccess,
-  isPlatformOperator,
-  isUuid,
-  type TenantRole,
-  type Viewer,
-} from '../kernel/viewer.js';
+import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from '../kernel/errors.js';
+import { keyset, type Page, type PageArgs } from '../kernel/pagination.js';
+import { invalid, parseArgs, requireUuid } from '../kernel/validation.js';
+import { actingTenant, isPlatformOperator, type TenantRole, type Viewer } from '../kernel/viewer.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 import { hashPassword, passwordProblems } from './password.js';
 import { revokeSessions } from './sessions.service.js';
 
@@ -50,25 +37,6 @@ export type AddTenantUserInput = { email: string; role: string } & Partial<
 export const UpdateTenantUserInput = z.strictObject({ role: Role });
 export type UpdateTenantUserInput = { role: string };
 
-function invalid(issues: { loc: (string | number)[]; msg: string; type: string }[]): ValidationError {
-  return new ValidationError('Request validation failed.', issues);
-}
-
-function zodIssues(error: z.ZodError) {
-  return error.issues.map((i) => ({
-    loc: ['body', ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-    msg: i.message,
-    type: i.code,
-  }));
-}
-
-function checkUserId(userId: string): string {
-  if (!isUuid(userId)) {
-    throw invalid([{ loc: ['path', 'user_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' }]);
-  }
-  return userId.toLowerCase();
-}
-
 type MembershipWithUser = {
   tenantId: string;
   role: string;
@@ -96,8 +64,8 @@ function view(m: MembershipWithUser): TenantUserView {
 }
 
 /** Owners and admins of the tenant (or operators); an operator's target tenant must exist. */
-async function manageAccess(ctx: Ctx, tenantId: string) {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true, operators: true });
+async function manageAccess(ctx: IdentityCtx, tenantId: string) {
+  const access = actingTenant(ctx, { tenantId, manage: true, operators: true });
   if (access.asOperator && !(await ctx.db.tenant.findUnique({ where: { id: access.tenantId } }))) {
     throw new NotFoundError('Tenant', tenantId);
   }
@@ -112,11 +80,11 @@ function assertMayTouchOwners(viewer: Viewer, ...roles: string[]) {
 }
 
 /** Serialises membership changes of one tenant (the last-owner check must not race). */
-async function lockTenant(tx: DbTx, tenantId: string) {
+async function lockTenant(tx: IdentityTx, tenantId: string) {
   await tx.$queryRaw`SELECT id FROM tenant WHERE id = ${tenantId}::uuid FOR UPDATE`;
 }
 
-async function otherOwners(tx: DbTx, tenantId: string, userId: string): Promise<number> {
+async function otherOwners(tx: IdentityTx, tenantId: string, userId: string): Promise<number> {
   return tx.membership.count({ where: { tenantId, role: 'owner', userId: { not: userId } } });
 }
 
@@ -125,16 +93,12 @@ async function otherOwners(tx: DbTx, tenantId: string, userId: string): Promise<
  * created with the given password. Admins cannot grant the owner role.
  */
 export async function addTenantUser(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   tenantId: string,
   input: AddTenantUserInput,
 ): Promise<TenantUserView> {
   const access = await manageAccess(ctx, tenantId);
-  const parsed = AddTenantUserInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalid(zodIssues(parsed.error));
-  }
-  const data = parsed.data;
+  const data = parseArgs(AddTenantUserInput, input, ['input']);
   assertMayTouchOwners(access.viewer, data.role);
   const email = data.email.toLowerCase();
   const existing = await ctx.db.user.findUnique({ where: { email } });
@@ -146,7 +110,7 @@ export async function addTenantUser(
     if (data.password == null) {
       throw invalid([
         {
-          loc: ['body', 'password'],
+          loc: ['input', 'password'],
           msg: 'No user has this email: a password is required to create one.',
           type: 'missing',
         },
@@ -154,7 +118,7 @@ export async function addTenantUser(
     }
     const problems = passwordProblems(data.password);
     if (problems.length) {
-      throw invalid(problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })));
+      throw invalid(problems.map((msg) => ({ loc: ['input', 'password'], msg, type: 'value_error' })));
     }
     passwordHash = await hashPassword(data.password);
   }
@@ -189,43 +153,34 @@ export async function addTenantUser(
   }
 }
 
-export interface ListTenantUsersInput {
-  limit?: number | null | undefined;
-  cursor?: string | null | undefined;
-}
+export type ListTenantUsersInput = PageArgs;
 
 /** Members of the tenant, oldest first (owners and admins, or operators). */
 export async function listTenantUsers(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   tenantId: string,
   input: ListTenantUsersInput,
 ): Promise<Page<TenantUserView>> {
   const access = await manageAccess(ctx, tenantId);
-  const limit = pageSize(input.limit, 50, 100);
-  const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
-  const afterTs = after ? new Date(after.ts) : null;
-  if (after && (!afterTs || Number.isNaN(afterTs.getTime()) || !isUuid(after.id))) {
-    throw new BadRequestError('Invalid pagination cursor.');
-  }
+  const page = keyset(input, 'createdAt', 'asc');
   const rows = await ctx.db.membership.findMany({
-    where: {
-      tenantId: access.tenantId,
-      ...(after && afterTs
-        ? { OR: [{ createdAt: { gt: afterTs } }, { createdAt: afterTs, id: { gt: after.id } }] }
-        : {}),
-    },
+    where: { tenantId: access.tenantId, ...page.where },
     include: { user: true },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    take: limit + 1,
+    orderBy: page.orderBy,
+    take: page.take,
   });
-  const page = toPage(rows, limit, (m) => ({ ts: m.createdAt.toISOString(), id: m.id }));
-  return { items: page.items.map(view), nextCursor: page.nextCursor };
+  const { items, nextCursor } = page.page(rows);
+  return { items: items.map(view), nextCursor };
 }
 
 /** One member of the tenant (owners and admins, or operators). */
-export async function getTenantUser(ctx: Ctx, tenantId: string, userId: string): Promise<TenantUserView> {
+export async function getTenantUser(
+  ctx: IdentityCtx,
+  tenantId: string,
+  userId: string,
+): Promise<TenantUserView> {
   const access = await manageAccess(ctx, tenantId);
-  const id = checkUserId(userId);
+  const id = requireUuid(userId, 'userId');
   const membership = await ctx.db.membership.findUnique({
     where: { userId_tenantId: { userId: id, tenantId: access.tenantId } },
     include: { user: true },
@@ -238,18 +193,14 @@ export async function getTenantUser(ctx: Ctx, tenantId: string, userId: string):
 
 /** Changes a member's role. Demoting the last owner is a CONFLICT. Takes effect at the next refresh. */
 export async function updateTenantUser(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   tenantId: string,
   userId: string,
   input: UpdateTenantUserInput,
 ): Promise<TenantUserView> {
   const access = await manageAccess(ctx, tenantId);
-  const id = checkUserId(userId);
-  const parsed = UpdateTenantUserInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalid(zodIssues(parsed.error));
-  }
-  const role = parsed.data.role;
+  const id = requireUuid(userId, 'userId');
+  const { role } = parseArgs(UpdateTenantUserInput, input, ['input']);
   return ctx.db.$transaction(async (tx) => {
     await lockTenant(tx, access.tenantId);
     const membership = await membershipOrNotFound(tx, access.tenantId, id, userId);
@@ -278,7 +229,7 @@ export async function updateTenantUser(
 }
 
 /** The membership of `userId` in the tenant, read inside the tenant lock; NOT_FOUND when absent. */
-async function membershipOrNotFound(tx: DbTx, tenantId: string, id: string, userId: string) {
+async function membershipOrNotFound(tx: IdentityTx, tenantId: string, id: string, userId: string) {
   const membership = await tx.membership.findUnique({ where: { userId_tenantId: { userId: id, tenantId } } });
   if (!membership) {
     throw new NotFoundError('User', userId);
@@ -290,9 +241,9 @@ async function membershipOrNotFound(tx: DbTx, tenantId: string, id: string, user
  * Removes a member from the tenant (the account stays) and ends their sessions in it. Removing the
  * last owner is a CONFLICT.
  */
-export async function removeTenantUser(ctx: Ctx, tenantId: string, userId: string): Promise<boolean> {
+export async function removeTenantUser(ctx: IdentityCtx, tenantId: string, userId: string): Promise<boolean> {
   const access = await manageAccess(ctx, tenantId);
-  const id = checkUserId(userId);
+  const id = requireUuid(userId, 'userId');
   return ctx.db.$transaction(async (tx) => {
     await lockTenant(tx, access.tenantId);
     const membership = await membershipOrNotFound(tx, access.tenantId, id, userId);

@@ -3,7 +3,6 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
 import {
   BadRequestError,
   ConflictError,
@@ -11,10 +10,11 @@ import {
   isUniqueViolation,
   NotFoundError,
   UnauthenticatedError,
-  ValidationError,
 } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
+import { parseArgs } from '../kernel/validation.js';
 import { requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx } from './db.js';
 import { type IssuedSession, type SessionSubject, startSession, subjectOf } from './session.service.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,25 +102,6 @@ function view(m: MfaMethodView): MfaMethodView {
   };
 }
 
-function invalid(error: z.ZodError, where: 'body' | 'query' | 'path'): ValidationError {
-  return new ValidationError(
-    'Request validation failed.',
-    error.issues.map((i) => ({
-      loc: [where, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-      msg: i.message,
-      type: i.code,
-    })),
-  );
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'body' | 'query' | 'path'): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw invalid(parsed.error, where);
-  }
-  return parsed.data;
-}
-
 const EnrollInput = z.object({ label: z.string().trim().min(1).max(64).nullish() });
 const VerifyInput = z.object({ methodId: z.uuid(), code: z.string().min(6).max(8) });
 const MethodIdInput = z.object({ methodId: z.uuid() });
@@ -145,7 +126,7 @@ export const MFA_ATTEMPT_LIMITS = {
   ip: { name: 'mfa_attempt_ip', rules: [{ points: 20, duration: 3600 }] },
 } as const;
 
-async function consumeAttempt(ctx: Ctx, userId: string): Promise<void> {
+async function consumeAttempt(ctx: IdentityCtx, userId: string): Promise<void> {
   const message = 'Too many MFA attempts. Try again later.';
   await ctx.limits.consume(MFA_ATTEMPT_LIMITS.user.name, userId, [...MFA_ATTEMPT_LIMITS.user.rules], message);
   if (ctx.client.ip) {
@@ -173,7 +154,7 @@ function normaliseCode(code: string): string {
  * code does not match or was already used.
  */
 async function acceptTotp(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   method: { id: string; secretEncrypted: string },
   code: string,
   markVerified: boolean,
@@ -208,7 +189,7 @@ async function acceptTotp(
 // Management (signed-in user).
 
 /** All of the caller's methods, including pending and revoked ones, oldest first. */
-export async function listMfaMethods(ctx: Ctx): Promise<MfaMethodView[]> {
+export async function listMfaMethods(ctx: IdentityCtx): Promise<MfaMethodView[]> {
   const user = requireUser(ctx.viewer);
   const rows = await ctx.db.mfaMethod.findMany({
     where: { userId: user.userId },
@@ -218,9 +199,12 @@ export async function listMfaMethods(ctx: Ctx): Promise<MfaMethodView[]> {
 }
 
 /** Starts a TOTP enrolment: a new unverified method whose secret is shown once. */
-export async function enrollTotp(ctx: Ctx, input: { label?: string | null }): Promise<TotpEnrollment> {
+export async function enrollTotp(
+  ctx: IdentityCtx,
+  input: { label?: string | null },
+): Promise<TotpEnrollment> {
   const viewer = requireUser(ctx.viewer);
-  const { label } = parse(EnrollInput, input, 'query');
+  const { label } = parseArgs(EnrollInput, input, []);
   const user = await ctx.db.user.findUnique({ where: { id: viewer.userId }, select: { email: true } });
   if (!user) {
     throw new UnauthenticatedError('User not found.');
@@ -267,11 +251,11 @@ export async function enrollTotp(ctx: Ctx, input: { label?: string | null }): Pr
 
 /** Confirms an enrolment (or tests a method) with a current code. */
 export async function verifyTotp(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: { methodId: string; code: string },
 ): Promise<MfaMethodView> {
   const viewer = requireUser(ctx.viewer);
-  const data = parse(VerifyInput, input, 'body');
+  const data = parseArgs(VerifyInput, input, ['input']);
   await consumeAttempt(ctx, viewer.userId);
   const method = await ctx.db.mfaMethod.findFirst({ where: { id: data.methodId, userId: viewer.userId } });
   if (method?.methodType !== 'totp') {
@@ -298,9 +282,9 @@ export async function verifyTotp(
  * Soft-revokes one of the caller's methods. Unknown ids and other users' methods answer 404 (the
  * legacy API answered 200 for any id); revoking a revoked method is a no-op.
  */
-export async function revokeMfaMethod(ctx: Ctx, input: { methodId: string }): Promise<MfaMethodView> {
+export async function revokeMfaMethod(ctx: IdentityCtx, input: { methodId: string }): Promise<MfaMethodView> {
   const viewer = requireUser(ctx.viewer);
-  const { methodId } = parse(MethodIdInput, input, 'path');
+  const { methodId } = parseArgs(MethodIdInput, input, []);
   return ctx.db.$transaction(async (tx) => {
     const method = await tx.mfaMethod.findFirst({ where: { id: methodId, userId: viewer.userId } });
     if (!method) {
@@ -323,7 +307,7 @@ export async function revokeMfaMethod(ctx: Ctx, input: { methodId: string }): Pr
 }
 
 /** Replaces the caller's recovery codes with 10 new ones, returned once (only hashes are kept). */
-export async function regenerateRecoveryCodes(ctx: Ctx): Promise<{ codes: string[] }> {
+export async function regenerateRecoveryCodes(ctx: IdentityCtx): Promise<{ codes: string[] }> {
   const viewer = requireUser(ctx.viewer);
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () =>
     Array.from({ length: RECOVERY_CODE_LENGTH }, () => BASE32[randomInt(BASE32.length)]).join(''),
@@ -353,7 +337,10 @@ export async function regenerateRecoveryCodes(ctx: Ctx): Promise<{ codes: string
  * so a token works once. It is never accepted as an access or refresh token (their `token_use`
  * differs).
  */
-export async function mfaChallengeFor(ctx: Ctx, who: SessionSubject): Promise<MfaLoginChallenge | null> {
+export async function mfaChallengeFor(
+  ctx: IdentityCtx,
+  who: SessionSubject,
+): Promise<MfaLoginChallenge | null> {
   const methods = await ctx.db.mfaMethod.findMany({
     where: { userId: who.userId, revokedAt: null, verifiedAt: { not: null } },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -381,7 +368,7 @@ export async function mfaChallengeFor(ctx: Ctx, who: SessionSubject): Promise<Mf
 const badChallenge = () => new UnauthenticatedError('Invalid or expired MFA challenge.');
 
 /** Verifies the challenge JWT (signature, issuer, audience, time, token_use) and returns its row id. */
-async function challengeIdOf(ctx: Ctx, token: string): Promise<string> {
+async function challengeIdOf(ctx: IdentityCtx, token: string): Promise<string> {
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(ctx.keys.jwks()), {
       algorithms: ['EdDSA'],
@@ -408,10 +395,10 @@ async function challengeIdOf(ctx: Ctx, token: string): Promise<string> {
  * the challenge usable until it expires (attempts are rate limited); success consumes it.
  */
 export async function completeMfaLogin(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: { challengeToken: string; methodId: string; code: string },
 ): Promise<IssuedSession> {
-  const data = parse(CompleteInput, input, 'body');
+  const data = parseArgs(CompleteInput, input, ['input']);
   const challengeId = await challengeIdOf(ctx, data.challengeToken);
   const challenge = await ctx.db.mfaChallenge.findUnique({ where: { id: challengeId } });
   if (!challenge || challenge.usedAt || challenge.expiresAt <= new Date()) {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
-import { AppError, BadRequestError, UnauthenticatedError, ValidationError } from '../kernel/errors.js';
+import { AppError, BadRequestError, UnauthenticatedError } from '../kernel/errors.js';
 import { mailLink } from '../kernel/mailer.js';
+import { detail, invalid, zodDetails } from '../kernel/validation.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 import { mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import {
   hashPassword,
@@ -22,34 +22,16 @@ export interface PasswordFlowResult {
   message: string;
 }
 
-type Issue = { loc: (string | number)[]; msg: string; type: string };
-
-function snake(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
 /** zod issues plus the password policy of `newPassword`, as one 422. */
 function validate<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const parsed = schema.safeParse(input);
-  const issues: Issue[] = parsed.success
-    ? []
-    : parsed.error.issues.map((i) => ({
-        loc: ['body', ...i.path.map((p) => snake(String(p)))],
-        msg: i.message,
-        type: i.code,
-      }));
+  const details = parsed.success ? [] : zodDetails(parsed.error, input, ['input']);
   const candidate = (input as { newPassword?: unknown } | null)?.newPassword;
-  if (typeof candidate === 'string' && !issues.some((i) => i.loc[1] === 'new_password')) {
-    issues.push(
-      ...passwordProblems(candidate).map((msg) => ({
-        loc: ['body', 'new_password'],
-        msg,
-        type: 'value_error',
-      })),
-    );
+  if (typeof candidate === 'string' && !details.some((d) => d.loc[1] === 'newPassword')) {
+    details.push(...passwordProblems(candidate).map((msg) => detail(['input', 'newPassword'], msg)));
   }
-  if (!parsed.success || issues.length) {
-    throw new ValidationError('Request validation failed.', issues);
+  if (!parsed.success || details.length) {
+    throw invalid(details);
   }
   return parsed.data;
 }
@@ -61,7 +43,7 @@ const RECENTLY_USED = 'Password was recently used.';
  * lockout and revokes sessions (all, or all but `keepSessionId`).
  */
 async function setPassword(
-  tx: DbTx,
+  tx: IdentityTx,
   user: { id: string; passwordHash: string },
   password: string,
   reason: string,
@@ -87,7 +69,10 @@ const FORGOT_ANSWER = 'If the account exists, password reset instructions have b
  * Starts a password reset. The answer never depends on whether the account exists: the token and
  * the mail are made after the response, off the request path (so timing does not tell either).
  */
-export async function requestPasswordReset(ctx: Ctx, input: { email: string }): Promise<PasswordFlowResult> {
+export async function requestPasswordReset(
+  ctx: IdentityCtx,
+  input: { email: string },
+): Promise<PasswordFlowResult> {
   const { email: raw } = validate(ForgotInput, input);
   const email = raw.trim().toLowerCase();
   const message = 'Too many password reset requests. Try again later.';
@@ -109,7 +94,7 @@ export async function requestPasswordReset(ctx: Ctx, input: { email: string }): 
   return { message: FORGOT_ANSWER };
 }
 
-async function mailPasswordReset(ctx: Ctx, email: string): Promise<void> {
+async function mailPasswordReset(ctx: IdentityCtx, email: string): Promise<void> {
   const user = await ctx.db.user.findUnique({ where: { email } });
   if (user?.status !== 'active') {
     return;
@@ -149,7 +134,7 @@ const ConfirmInput = z.object({
 
 /** Redeems a reset token: sets the password and revokes every session. */
 export async function confirmPasswordReset(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: { token: string; newPassword: string },
 ): Promise<PasswordFlowResult> {
   const data = validate(ConfirmInput, input);
@@ -173,7 +158,7 @@ const ChangeInput = z.object({
 
 /** Changes the caller's password (current one required, 401 otherwise); other sessions are revoked. */
 export async function changePassword(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: { currentPassword: string; newPassword: string },
 ): Promise<PasswordFlowResult> {
   const viewer = requireUser(ctx.viewer);
@@ -199,7 +184,7 @@ const AdminResetInput = z.object({ userId: z.uuid(), newPassword: z.string().min
 
 /** A tenant admin (scope support:read) sets a member's password; non-members are 404. */
 export async function adminResetPassword(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: { userId: string; newPassword: string },
 ): Promise<PasswordFlowResult> {
   const viewer = requireUser(ctx.viewer);

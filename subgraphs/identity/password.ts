@@ -1,5 +1,5 @@
 import { type Algorithm, hash, verify } from '@node-rs/argon2';
-import type { DbTx } from '../kernel/db.js';
+import type { IdentityTx } from './db.js';
 
 // OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. (Algorithm is a const enum: 2 = Argon2id.)
 const ARGON2ID = { algorithm: 2 as Algorithm, memoryCost: 19456, timeCost: 2, parallelism: 1 };
@@ -40,7 +40,11 @@ export function passwordProblems(password: string): string[] {
 export const PASSWORD_HISTORY_COUNT = 5;
 
 /** Records a password hash in the user's history and keeps only the newest PASSWORD_HISTORY_COUNT rows. */
-export async function recordPasswordHistory(tx: DbTx, userId: string, passwordHash: string): Promise<void> {
+export async function recordPasswordHistory(
+  tx: IdentityTx,
+  userId: string,
+  passwordHash: string,
+): Promise<void> {
   await tx.passwordHistory.create({ data: { userId, passwordHash } });
   const keep = await tx.passwordHistory.findMany({
     where: { userId },
@@ -53,7 +57,7 @@ export async function recordPasswordHistory(tx: DbTx, userId: string, passwordHa
 
 /** Whether the password is the current one or one of the last PASSWORD_HISTORY_COUNT. */
 export async function wasRecentlyUsed(
-  tx: DbTx,
+  tx: IdentityTx,
   user: { id: string; passwordHash: string },
   password: string,
 ): Promise<boolean> {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import { ForbiddenError, isUniqueViolation, ValidationError } from '../kernel/errors.js';
-import { requireTenant, requireUser } from '../kernel/viewer.js';
+import { ForbiddenError, isUniqueViolation } from '../kernel/errors.js';
+import { parseArgs } from '../kernel/validation.js';
+import { actingTenant, requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx } from './db.js';
 
 export interface ConsentView {
   policyKey: string;
@@ -37,38 +38,13 @@ export type SetNotificationPreferenceInput = z.input<typeof SetNotificationPrefe
 /** Consents listed per user (the legacy limit). */
 const CONSENT_LIST_LIMIT = 50;
 
-function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Request validation failed.',
-      parsed.error.issues.map((i) => ({
-        loc: ['body', ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-        msg: i.message,
-        type: i.code,
-      })),
-    );
-  }
-  return parsed.data;
-}
-
-/** The caller's tenant; a forwarded X-Tenant-Id may only repeat the token's tenant (legacy rule). */
-function callerTenant(ctx: Ctx): string {
-  const tenantId = requireTenant(ctx.viewer);
-  const header = ctx.headers['x-tenant-id'];
-  if (header !== undefined && header !== tenantId) {
-    throw new ForbiddenError('Tenant mismatch between token and X-Tenant-Id header.');
-  }
-  return tenantId;
-}
-
 /**
  * Records that the caller accepted a policy version. Idempotent per (user, policy, version): a
  * repeat keeps the first acceptance time.
  */
-export async function recordConsent(ctx: Ctx, input: RecordConsentInput): Promise<ConsentView> {
+export async function recordConsent(ctx: IdentityCtx, input: RecordConsentInput): Promise<ConsentView> {
   const viewer = requireUser(ctx.viewer);
-  const data = parseBody(RecordConsentInput, input);
+  const data = parseArgs(RecordConsentInput, input, ['input']);
   const key = { userId: viewer.userId, policyKey: data.policyKey, version: data.version };
   return ctx.db.$transaction(async (tx) => {
     const created = await tx.consent.createMany({
@@ -89,7 +65,7 @@ export async function recordConsent(ctx: Ctx, input: RecordConsentInput): Promis
 }
 
 /** The caller's consents, newest first (at most 50). */
-export async function listConsents(ctx: Ctx): Promise<ConsentView[]> {
+export async function listConsents(ctx: IdentityCtx): Promise<ConsentView[]> {
   const viewer = requireUser(ctx.viewer);
   const rows = await ctx.db.consent.findMany({
     where: { userId: viewer.userId },
@@ -120,12 +96,12 @@ function preferenceView(row: {
  * channel, category). A `tenantId` other than the caller's is refused with 403.
  */
 export async function setNotificationPreference(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: SetNotificationPreferenceInput,
 ): Promise<NotificationPreferenceView> {
   const viewer = requireUser(ctx.viewer);
-  const tenantId = callerTenant(ctx);
-  const data = parseBody(SetNotificationPreferenceInput, input);
+  const { tenantId } = actingTenant(ctx);
+  const data = parseArgs(SetNotificationPreferenceInput, input, ['input']);
   if (data.tenantId && data.tenantId !== tenantId) {
     throw new ForbiddenError('Tenant context mismatch for notification preferences.');
   }
@@ -149,9 +125,9 @@ export async function setNotificationPreference(
 }
 
 /** The caller's notification preferences in the caller's tenant. */
-export async function listNotificationPreferences(ctx: Ctx): Promise<NotificationPreferenceView[]> {
+export async function listNotificationPreferences(ctx: IdentityCtx): Promise<NotificationPreferenceView[]> {
   const viewer = requireUser(ctx.viewer);
-  const tenantId = callerTenant(ctx);
+  const { tenantId } = actingTenant(ctx);
   const rows = await ctx.db.notificationPreference.findMany({
     where: { userId: viewer.userId, tenantId },
     orderBy: [{ channel: 'asc' }, { category: 'asc' }],

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Prisma, ServiceAccountToken as TokenRow } from '../../generated/prisma/client.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
 import {
   AppError,
   BadRequestError,
@@ -12,9 +11,9 @@ import {
   UnauthenticatedError,
 } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
-import { hasScope, type TenantRole, type UserViewer, type Viewer } from '../kernel/viewer.js';
-import { isUuid } from './invites.service.js';
-import { validationError } from './signup.service.js';
+import { isUuid, parseArgs } from '../kernel/validation.js';
+import { actingTenant, type TenantRole, type UserViewer, type Viewer } from '../kernel/viewer.js';
+import type { IdentityCtx } from './db.js';
 
 /** One service account of the catalog: what it may hold and for how long. */
 export interface ServiceAccountSpec {
@@ -119,56 +118,32 @@ type Actor =
   | { kind: 'tenant_admin'; viewer: Viewer; tenantId: string; role: TenantRole }
   | { kind: 'credential' };
 
-const ROLE_RANK: Record<TenantRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
-
-function truthy(value: string | undefined): boolean {
-  return ['true', '1', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
-}
-
 /**
  * `require_service_account_actor`: an operator override (`x-operator-override` + `x-operator-reason`
  * with scope platform:operator or support:*), or an owner/admin of the token's tenant (the
  * `x-tenant-id` header may only repeat it, `x-tenant-role` may only down-scope).
  */
-function requireActor(ctx: Ctx): Exclude<Actor, { kind: 'credential' }> {
-  const viewer = ctx.viewer;
-  if (!viewer) {
-    throw ctx.authError ?? new UnauthenticatedError();
+function requireActor(ctx: IdentityCtx): Exclude<Actor, { kind: 'credential' }> {
+  const acting = actingTenant(ctx, {
+    manage: true,
+    operatorOverride: true,
+    deniedMessage: 'Tenant admin privileges required or set X-Operator-Override header to act as operator.',
+  });
+  if (acting.override) {
+    return { kind: 'operator', viewer: acting.viewer, reason: acting.reason };
   }
-  const reason = ctx.headers['x-operator-reason']?.trim() ?? '';
-  if (
-    viewer.kind === 'user' &&
-    truthy(ctx.headers['x-operator-override']) &&
-    hasScope(viewer, 'platform:operator')
-  ) {
-    if (!reason) {
-      throw new ForbiddenError('Operator override requires the X-Operator-Reason header.');
-    }
-    return { kind: 'operator', viewer, reason: reason.slice(0, 512) };
-  }
-  const headerTenant = ctx.headers['x-tenant-id']?.trim();
-  if (headerTenant && viewer.tenantId && headerTenant !== viewer.tenantId) {
-    throw new ForbiddenError('Tenant mismatch between token and X-Tenant-Id header.');
-  }
-  let role = viewer.role;
-  const headerRole = ctx.headers['x-tenant-role']?.trim().toLowerCase();
-  if (headerRole && role) {
-    if (!(headerRole in ROLE_RANK) || ROLE_RANK[headerRole as TenantRole] > ROLE_RANK[role]) {
-      throw new ForbiddenError('Requested tenant role exceeds privileges granted by token.');
-    }
-    role = headerRole as TenantRole;
-  }
-  if (viewer.tenantId && (role === 'owner' || role === 'admin')) {
-    return { kind: 'tenant_admin', viewer, tenantId: viewer.tenantId, role };
-  }
-  throw new ForbiddenError(
-    'Tenant admin privileges required or set X-Operator-Override header to act as operator.',
-  );
+  return {
+    kind: 'tenant_admin',
+    viewer: acting.viewer,
+    tenantId: acting.tenantId,
+    // `manage` admitted only owners and admins.
+    role: acting.role ?? 'admin',
+  };
 }
 
 /** The issuance rules, the burst limits, reuse protection and storage; shared by both issue paths. */
 async function issueToken(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: z.output<typeof IssueInput>,
   actor: Actor,
   reason: string | null,
@@ -289,7 +264,7 @@ async function issueToken(
 }
 
 /** The raw bearer credential, when the kernel exposes it on the context (see the report). */
-function presentedCredential(ctx: Ctx): string | null {
+function presentedCredential(ctx: IdentityCtx): string | null {
   return ctx.credential;
 }
 
@@ -299,7 +274,7 @@ function presentedCredential(ctx: Ctx): string | null {
  * SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE=true; otherwise 503.
  */
 export async function issueServiceAccountToken(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: IssueServiceAccountInput,
 ): Promise<IssuedServiceAccountToken> {
   if (ctx.config.SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE !== 'true') {
@@ -311,11 +286,7 @@ export async function issueServiceAccountToken(
   if (presentedCredential(ctx) !== 'dev-local') {
     throw new UnauthenticatedError('Vault-signed credential required for service-account issuance.');
   }
-  const parsed = IssueInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  return issueToken(ctx, parsed.data, { kind: 'credential' }, null);
+  return issueToken(ctx, parseArgs(IssueInput, input, ['input']), { kind: 'credential' }, null);
 }
 
 /**
@@ -323,15 +294,11 @@ export async function issueServiceAccountToken(
  * tenant) or an operator with the override headers.
  */
 export async function browserIssueServiceAccountToken(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: BrowserIssueServiceAccountInput,
 ): Promise<IssuedServiceAccountToken> {
   const actor = requireActor(ctx);
-  const parsed = BrowserIssueInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  const data = { ...parsed.data };
+  const data = { ...parseArgs(BrowserIssueInput, input, ['input']) };
   if (actor.kind === 'tenant_admin') {
     const spec = SERVICE_ACCOUNTS[data.account];
     if (spec && !spec.requiresTenant) {
@@ -363,15 +330,11 @@ export type ListServiceAccountTokensArgs = Omit<z.input<typeof ListArgs>, 'statu
 
 /** Service-account tokens, newest first. Tenant admins see only their tenant's, never global ones. */
 export async function listServiceAccountTokens(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   args: ListServiceAccountTokensArgs,
 ): Promise<{ items: ServiceAccountTokenView[]; total: number; limit: number; offset: number }> {
   const actor = requireActor(ctx);
-  const parsed = ListArgs.safeParse(args);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues, [], 'query');
-  }
-  const a = parsed.data;
+  const a = parseArgs(ListArgs, args, []);
   let tenantFilter: Prisma.ServiceAccountTokenWhereInput = {};
   if (actor.kind === 'tenant_admin') {
     if (a.tenantId && a.tenantId !== actor.tenantId) {
@@ -414,16 +377,12 @@ export type RevokeServiceAccountTokenInput = z.input<typeof RevokeInput>;
  * (or a global, or an unknown) jti answers 404. Operators must give a reason (body or header).
  */
 export async function revokeServiceAccountToken(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   jti: string,
   input: RevokeServiceAccountTokenInput | null | undefined,
 ): Promise<{ jti: string }> {
   const actor = requireActor(ctx);
-  const parsed = RevokeInput.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  let reason = parsed.data.reason || null;
+  let reason = parseArgs(RevokeInput, input ?? {}, ['input']).reason || null;
   if (actor.kind === 'operator') {
     reason = reason ?? actor.reason;
     if (!reason) {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
 import { AppError, BadRequestError, ForbiddenError, UnauthenticatedError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
 import { scopesForRole } from '../kernel/viewer.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 import { type MfaLoginChallenge, mfaChallengeFor } from './mfa.service.js';
 import { verifyPassword } from './password.js';
 import { revokeSessions } from './sessions.service.js';
@@ -45,8 +44,8 @@ export function sessionScopes(who: Pick<SessionSubject, 'role' | 'platformRole'>
 
 /** Signs an access + refresh pair for a session and stores the refresh token's hash. */
 export async function issueTokens(
-  ctx: Ctx,
-  tx: DbTx,
+  ctx: IdentityCtx,
+  tx: IdentityTx,
   who: SessionSubject,
   sessionId: string,
 ): Promise<IssuedSession> {
@@ -102,7 +101,11 @@ function maskIp(ip: string | null): string | null {
 }
 
 /** Opens a new session and issues its first token pair (login, signup, MFA completion). */
-export async function startSession(ctx: Ctx, tx: DbTx, who: SessionSubject): Promise<IssuedSession> {
+export async function startSession(
+  ctx: IdentityCtx,
+  tx: IdentityTx,
+  who: SessionSubject,
+): Promise<IssuedSession> {
   const session = await tx.session.create({
     data: {
       userId: who.userId,
@@ -117,7 +120,7 @@ export async function startSession(ctx: Ctx, tx: DbTx, who: SessionSubject): Pro
 
 /** The session subject of a user in one of its memberships. */
 export function subjectOf(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   user: { id: string; email: string; emailVerifiedAt: Date | null; platformRole: string | null },
   membership: { tenantId: string; role: string },
 ): SessionSubject {
@@ -150,7 +153,7 @@ const NETWORK_THROTTLED = 'Too many login attempts from this network segment.';
  * before the password, charged after a failure. The name carries threshold and window, so
  * deployments (or tests) with other settings do not share counters.
  */
-function ipFailureRule(ctx: Ctx) {
+function ipFailureRule(ctx: IdentityCtx) {
   const rule = {
     points: ctx.config.AUTH_LOGIN_IP_MAX_FAILURES,
     duration: ctx.config.AUTH_LOGIN_WINDOW_SECONDS,
@@ -158,26 +161,26 @@ function ipFailureRule(ctx: Ctx) {
   return { name: `login_ip_failures_${rule.points}_${rule.duration}`, rule };
 }
 
-async function assertIpNotThrottled(ctx: Ctx): Promise<void> {
+async function assertIpNotThrottled(ctx: IdentityCtx): Promise<void> {
   const { name, rule } = ipFailureRule(ctx);
   await ctx.limits.assertAvailable(name, ctx.client.ip ?? 'unknown', rule, NETWORK_THROTTLED);
 }
 
-async function chargeIpFailure(ctx: Ctx): Promise<void> {
+async function chargeIpFailure(ctx: IdentityCtx): Promise<void> {
   const { name, rule } = ipFailureRule(ctx);
   await ctx.limits
     .penalize(name, ctx.client.ip ?? 'unknown', rule)
     .catch((error: unknown) => ctx.log.warn({ err: error }, 'login IP failure counter not updated'));
 }
 
-function emailLimitRules(ctx: Ctx) {
+function emailLimitRules(ctx: IdentityCtx) {
   return [
     { points: ctx.config.AUTH_LOGIN_EMAIL_MAX_ATTEMPTS, duration: ctx.config.AUTH_LOGIN_WINDOW_SECONDS },
   ];
 }
 
 /** Counts a failed password for the account; reaching the threshold locks it (423). */
-async function recordLoginFailure(ctx: Ctx, userId: string): Promise<void> {
+async function recordLoginFailure(ctx: IdentityCtx, userId: string): Promise<void> {
   const now = new Date();
   const windowStart = new Date(now.getTime() - LOCKOUT_WINDOW_MINUTES * 60_000);
   const locked = await ctx.db.$transaction(async (tx) => {
@@ -205,7 +208,10 @@ async function recordLoginFailure(ctx: Ctx, userId: string): Promise<void> {
 }
 
 /** 423 while a lock is live; an expired lock is cleared (with its failure count). */
-async function assertNotLocked(ctx: Ctx, user: { id: string; lockedUntil: Date | null }): Promise<void> {
+async function assertNotLocked(
+  ctx: IdentityCtx,
+  user: { id: string; lockedUntil: Date | null },
+): Promise<void> {
   if (!user.lockedUntil) {
     return;
   }
@@ -223,7 +229,7 @@ async function assertNotLocked(ctx: Ctx, user: { id: string; lockedUntil: Date |
  * GraphQL alias), whatever its outcome, is charged to the email's limiter; failures are also charged
  * to the client IP's.
  */
-export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession | MfaLoginChallenge> {
+export async function login(ctx: IdentityCtx, input: LoginInput): Promise<IssuedSession | MfaLoginChallenge> {
   if (input.email.length > 320 || input.password.length > 256) {
     throw new UnauthenticatedError('Invalid email or password.');
   }
@@ -290,7 +296,7 @@ export async function login(ctx: Ctx, input: LoginInput): Promise<IssuedSession 
  * Rotates a refresh token: the presented one is revoked and a new pair is issued in the same
  * session. Presenting an already rotated token is treated as theft: the whole session is revoked.
  */
-export async function refreshSession(ctx: Ctx, refreshToken: string): Promise<IssuedSession> {
+export async function refreshSession(ctx: IdentityCtx, refreshToken: string): Promise<IssuedSession> {
   await ctx.limits.consume(
     'refresh_ip',
     ctx.client.ip ?? 'unknown',

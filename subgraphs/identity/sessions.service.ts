@@ -1,11 +1,12 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx, Prisma } from '../kernel/db.js';
-import { AppError, ForbiddenError, ValidationError } from '../kernel/errors.js';
+import type { Prisma } from '../kernel/db.js';
+import { AppError, ForbiddenError } from '../kernel/errors.js';
 import { sha256 } from '../kernel/secrets.js';
+import { parseArgs, requireUuid } from '../kernel/validation.js';
 import { requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 
 /**
  * Revokes the live sessions matching `where` and every live refresh token in them. The one
@@ -13,7 +14,7 @@ import { requireUser } from '../kernel/viewer.js';
  * Returns how many sessions were revoked.
  */
 export async function revokeSessions(
-  tx: DbTx,
+  tx: IdentityTx,
   where: Prisma.SessionWhereInput,
   reason: string,
 ): Promise<number> {
@@ -39,7 +40,7 @@ export async function revokeSessions(
  * session (the caller's). Returns how many sessions were revoked.
  */
 export function revokeUserSessions(
-  tx: DbTx,
+  tx: IdentityTx,
   userId: string,
   reason: string,
   exceptSessionId?: string | null,
@@ -58,20 +59,12 @@ const LogoutInput = z.object({ refreshToken: z.string().min(1).max(4096) });
  * Revokes one refresh token of the caller and its session. The token is recognised by its stored
  * hash (so an expired token can still be logged out); another user's token is refused (403).
  */
-export async function logoutSession(ctx: Ctx, input: { refreshToken: string }): Promise<LogoutResult> {
+export async function logoutSession(
+  ctx: IdentityCtx,
+  input: { refreshToken: string },
+): Promise<LogoutResult> {
   const viewer = requireUser(ctx.viewer);
-  const parsed = LogoutInput.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Request validation failed.',
-      parsed.error.issues.map((i) => ({
-        loc: ['body', 'refresh_token'],
-        msg: i.message,
-        type: i.code,
-      })),
-    );
-  }
-  const token = parsed.data.refreshToken;
+  const token = parseArgs(LogoutInput, input, ['input']).refreshToken;
   let claims: Record<string, unknown>;
   try {
     claims = decodeJwt(token);
@@ -120,7 +113,7 @@ export interface LogoutAllResult {
 }
 
 /** Revokes every live session (and refresh token) of the caller, in every tenant. */
-export async function logoutAllSessions(ctx: Ctx): Promise<LogoutAllResult> {
+export async function logoutAllSessions(ctx: IdentityCtx): Promise<LogoutAllResult> {
   const viewer = requireUser(ctx.viewer);
   return ctx.db.$transaction(async (tx) => {
     const revoked = await revokeUserSessions(tx, viewer.userId, 'logout_all');
@@ -208,25 +201,15 @@ const ListInput = z.object({
 });
 
 /** The caller's sessions, newest activity first; `current` marks the token's own session. */
-export async function listSessions(ctx: Ctx, input: z.input<typeof ListInput>): Promise<SessionList> {
+export async function listSessions(ctx: IdentityCtx, input: z.input<typeof ListInput>): Promise<SessionList> {
   const viewer = requireUser(ctx.viewer);
-  const parsed = ListInput.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'Request validation failed.',
-      parsed.error.issues.map((i) => ({
-        loc: ['query', ...i.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))],
-        msg: i.message,
-        type: i.code,
-      })),
-    );
-  }
-  const limit = parsed.data.limit ?? 20;
-  const offset = parsed.data.offset ?? 0;
+  const a = parseArgs(ListInput, input, []);
+  const limit = a.limit ?? 20;
+  const offset = a.offset ?? 0;
   const where = {
     userId: viewer.userId,
-    ...(parsed.data.includeRevoked ? {} : { revokedAt: null }),
-    ...(parsed.data.tenantId ? { tenantId: parsed.data.tenantId } : {}),
+    ...(a.includeRevoked ? {} : { revokedAt: null }),
+    ...(a.tenantId ? { tenantId: a.tenantId } : {}),
   };
   const [total, rows] = await Promise.all([
     ctx.db.session.count({ where }),
@@ -260,13 +243,9 @@ export async function listSessions(ctx: Ctx, input: z.input<typeof ListInput>): 
 }
 
 /** Revokes one of the caller's own live sessions; anything else is 404. */
-export async function revokeSession(ctx: Ctx, sessionId: string): Promise<LogoutResult> {
+export async function revokeSession(ctx: IdentityCtx, sessionId: string): Promise<LogoutResult> {
   const viewer = requireUser(ctx.viewer);
-  if (!z.uuid().safeParse(sessionId).success) {
-    throw new ValidationError('Request validation failed.', [
-      { loc: ['path', 'session_id'], msg: 'Input should be a valid UUID', type: 'uuid_parsing' },
-    ]);
-  }
+  requireUuid(sessionId, 'sessionId');
   return ctx.db.$transaction(async (tx) => {
     const revoked = await revokeSessions(tx, { id: sessionId, userId: viewer.userId }, 'user_revoked');
     if (revoked === 0) {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { SignupRequest as SignupRequestRow } from '../../generated/prisma/client.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
 import { ConflictError, NotFoundError } from '../kernel/errors.js';
+import { isUuid, parseArgs } from '../kernel/validation.js';
 import { assertScope, requireUser } from '../kernel/viewer.js';
-import { createInviteRow, type IssuedSignupInvite, isUuid, mailInvite } from './invites.service.js';
-import { validationError } from './signup.service.js';
+import type { IdentityCtx } from './db.js';
+import { createInviteRow, type IssuedSignupInvite, mailInvite } from './invites.service.js';
 
 /** A signup request as operators see it. */
 export interface SignupRequestView {
@@ -51,21 +51,18 @@ export type ListSignupRequestsArgs = Omit<z.input<typeof ListArgs>, 'status'> & 
 
 /** Signup requests, newest first (scope auth:signup_requests). */
 export async function listSignupRequests(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   args: ListSignupRequestsArgs,
 ): Promise<{ requests: SignupRequestView[]; total: number }> {
   assertScope(ctx.viewer, 'auth:signup_requests');
-  const parsed = ListArgs.safeParse(args);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues, [], 'query');
-  }
-  const where = parsed.data.status ? { status: parsed.data.status } : {};
+  const a = parseArgs(ListArgs, args, []);
+  const where = a.status ? { status: a.status } : {};
   const [rows, total] = await Promise.all([
     ctx.db.signupRequest.findMany({
       where,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      take: parsed.data.limit ?? 50,
-      skip: parsed.data.offset ?? 0,
+      take: a.limit ?? 50,
+      skip: a.offset ?? 0,
     }),
     ctx.db.signupRequest.count({ where }),
   ]);
@@ -90,16 +87,13 @@ const alreadyProcessed = () => new ConflictError('Request already processed by a
  * The deciding operator is recorded. With `sendEmail`, the invite is mailed to the requester.
  */
 export async function approveSignupRequest(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   requestId: string,
   input: ApproveSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
   assertScope(viewer, 'auth:signup_requests');
-  const parsed = ApproveInput.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
+  const data = parseArgs(ApproveInput, input ?? {}, ['input']);
   if (!isUuid(requestId)) {
     throw new NotFoundError('Signup request');
   }
@@ -114,8 +108,8 @@ export async function approveSignupRequest(
     const invite = await createInviteRow(ctx, tx, {
       invitedEmail: request.email.toLowerCase(),
       maxRedemptions: 1,
-      expiresInHours: parsed.data.inviteExpiresInHours ?? 72,
-      note: parsed.data.note ?? null,
+      expiresInHours: data.inviteExpiresInHours ?? 72,
+      note: data.note ?? null,
       signupRequestId: request.id,
     });
     const decided = await tx.signupRequest.updateMany({
@@ -124,7 +118,7 @@ export async function approveSignupRequest(
         status: 'approved',
         decidedAt: new Date(),
         decidedBy: viewer.userId,
-        decisionReason: parsed.data.note ?? null,
+        decisionReason: data.note ?? null,
         inviteTokenHint: invite.tokenHint,
       },
     });
@@ -140,7 +134,7 @@ export async function approveSignupRequest(
     const row = await tx.signupRequest.findUniqueOrThrow({ where: { id: requestId } });
     return { request: requestView(row), invite };
   });
-  if (parsed.data.sendEmail && decision.invite) {
+  if (data.sendEmail && decision.invite) {
     await mailInvite(ctx, decision.request.email, decision.invite.inviteToken);
   }
   return decision;
@@ -148,16 +142,13 @@ export async function approveSignupRequest(
 
 /** Rejects a pending request (compare-and-set; already decided → 409), recording the operator. */
 export async function rejectSignupRequest(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   requestId: string,
   input: RejectSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
   assertScope(viewer, 'auth:signup_requests');
-  const parsed = RejectInput.safeParse(input ?? {});
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
+  const data = parseArgs(RejectInput, input ?? {}, ['input']);
   if (!isUuid(requestId)) {
     throw new NotFoundError('Signup request');
   }
@@ -168,7 +159,7 @@ export async function rejectSignupRequest(
         status: 'rejected',
         decidedAt: new Date(),
         decidedBy: viewer.userId,
-        decisionReason: parsed.data.reason ?? null,
+        decisionReason: data.reason ?? null,
       },
     });
     const row = await tx.signupRequest.findUnique({ where: { id: requestId } });

@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import type { DbTx } from '../kernel/db.js';
-import {
-  AppError,
-  ConflictError,
-  ForbiddenError,
-  isUniqueViolation,
-  ValidationError,
-} from '../kernel/errors.js';
+import { AppError, ConflictError, ForbiddenError, isUniqueViolation } from '../kernel/errors.js';
 import type { LimitRule } from '../kernel/rate-limit.js';
 import { sha256 } from '../kernel/secrets.js';
+import { parseArgs } from '../kernel/validation.js';
+import type { IdentityCtx, IdentityTx } from './db.js';
 import { hashPassword, passwordProblems } from './password.js';
 import { type IssuedSession, startSession } from './session.service.js';
 
@@ -36,7 +30,7 @@ export interface SignupPolicy {
   requestAccessEnabled: boolean;
 }
 
-export function signupPolicy(ctx: Ctx): SignupPolicy {
+export function signupPolicy(ctx: IdentityCtx): SignupPolicy {
   const policy = ctx.config.SIGNUP_ACCESS_POLICY;
   return {
     policy,
@@ -45,21 +39,9 @@ export function signupPolicy(ctx: Ctx): SignupPolicy {
   };
 }
 
-/** Turns zod issues (plus extra ones) into the 422 envelope's details. */
-export function validationError(
-  issues: readonly { path: readonly PropertyKey[]; message: string; code: string }[],
-  extra: { loc: (string | number)[]; msg: string; type: string }[] = [],
-  where = 'body',
-): ValidationError {
-  return new ValidationError('Request validation failed.', [
-    ...issues.map((i) => ({ loc: [where, ...i.path.map(String)], msg: i.message, type: i.code })),
-    ...extra,
-  ]);
-}
-
 const RELAXED = 10_000;
 
-function limitOr(ctx: Ctx, configured: number | undefined, legacy: number): number {
+function limitOr(ctx: IdentityCtx, configured: number | undefined, legacy: number): number {
   return configured ?? (ctx.config.NODE_ENV === 'test' ? RELAXED : legacy);
 }
 
@@ -67,7 +49,7 @@ function limitOr(ctx: Ctx, configured: number | undefined, legacy: number): numb
  * The four signup limits (per IP per hour and per day, per email and per domain per day), shared by
  * register (`signup_*`) and request-access (`signup_request_*`). Throws RATE_LIMITED (429).
  */
-export async function consumeSignupLimits(ctx: Ctx, prefix: string, email: string): Promise<void> {
+export async function consumeSignupLimits(ctx: IdentityCtx, prefix: string, email: string): Promise<void> {
   const c = ctx.config;
   const ip = ctx.client.ip ?? 'unknown';
   const domain = email.split('@')[1] ?? email;
@@ -115,7 +97,11 @@ function slugify(name: string): string {
  * unknown, inactive, expired, foreign-email or (approval policy) unapproved invite. An expired
  * invite is marked `expired` on the way (outside any transaction, so it sticks).
  */
-async function checkInvite(ctx: Ctx, token: string | null | undefined, email: string): Promise<string> {
+async function checkInvite(
+  ctx: IdentityCtx,
+  token: string | null | undefined,
+  email: string,
+): Promise<string> {
   if (!token) {
     throw new ForbiddenError('Invite token is required for signup.');
   }
@@ -147,7 +133,7 @@ async function checkInvite(ctx: Ctx, token: string | null | undefined, email: st
  * count, so two concurrent signups cannot both take the last redemption. Reaching the maximum
  * moves the invite to `exhausted`. Rolled back with the signup when anything else fails.
  */
-async function redeemInvite(tx: DbTx, inviteId: string): Promise<void> {
+async function redeemInvite(tx: IdentityTx, inviteId: string): Promise<void> {
   const now = new Date();
   for (let attempt = 0; attempt < 5; attempt++) {
     const invite = await tx.signupInvite.findUnique({ where: { id: inviteId } });
@@ -180,18 +166,19 @@ async function redeemInvite(tx: DbTx, inviteId: string): Promise<void> {
  * required and redeemed in the same transaction.
  */
 export async function registerAccount(
-  ctx: Ctx,
+  ctx: IdentityCtx,
   input: RegisterInput,
 ): Promise<IssuedSession & { tenantSlug: string }> {
-  const parsed = RegisterInput.safeParse(input);
-  const problems = passwordProblems(input.password ?? '');
-  if (!parsed.success || problems.length) {
-    throw validationError(
-      parsed.success ? [] : parsed.error.issues,
-      problems.map((msg) => ({ loc: ['body', 'password'], msg, type: 'value_error' })),
-    );
-  }
-  const data = parsed.data;
+  const data = parseArgs(
+    RegisterInput,
+    input,
+    ['input'],
+    passwordProblems(input.password ?? '').map((msg) => ({
+      loc: ['input', 'password'],
+      msg,
+      type: 'value_error',
+    })),
+  );
   const email = data.email.toLowerCase();
   await consumeSignupLimits(ctx, 'signup', email);
   const inviteId =
@@ -254,12 +241,11 @@ export type RequestAccessInput = z.input<typeof RequestAccessInput>;
  * Public access request (202): stores a pending signup request for operators to approve. A filled
  * honeypot is silently dropped; too many pending requests from one IP answer 429. Returns the policy.
  */
-export async function requestSignupAccess(ctx: Ctx, input: RequestAccessInput): Promise<SignupPolicy> {
-  const parsed = RequestAccessInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationError(parsed.error.issues);
-  }
-  const data = parsed.data;
+export async function requestSignupAccess(
+  ctx: IdentityCtx,
+  input: RequestAccessInput,
+): Promise<SignupPolicy> {
+  const data = parseArgs(RequestAccessInput, input, ['input']);
   const email = data.email.toLowerCase();
   await consumeSignupLimits(ctx, 'signup_request', email);
   if (data.honeypot?.trim()) {

@@ -1,13 +1,14 @@
-import type { Ctx } from '../kernel/context.js';
 import { UnauthenticatedError } from '../kernel/errors.js';
 import { loaderFor } from '../kernel/loaders.js';
-import { isUuid, requireUser } from '../kernel/viewer.js';
+import { isUuid } from '../kernel/validation.js';
+import { requireUser } from '../kernel/viewer.js';
+import type { IdentityCtx } from './db.js';
 
 /**
  * A user, visible only to members of a tenant the user belongs to (null otherwise). Batched per
  * request, so an entity fetch for many representations is one query.
  */
-export async function getUserRef(ctx: Ctx, id: string) {
+export async function getUserRef(ctx: IdentityCtx, id: string) {
   const tenantId = ctx.viewer?.tenantId;
   if (!tenantId || !isUuid(id)) {
     return null;
@@ -18,7 +19,7 @@ export async function getUserRef(ctx: Ctx, id: string) {
 }
 
 /** The caller and the claims of the token they presented. */
-export function getCurrentUser(ctx: Ctx) {
+export function getCurrentUser(ctx: IdentityCtx) {
   if (!ctx.viewer) {
     throw ctx.authError ?? new UnauthenticatedError();
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { authenticateApiKey, looksLikeApiKey } from './api-keys.js';
 import type { Config } from './config.js';
-import type { Db } from './db.js';
+import type { Db, DomainDb, ModelKey } from './db.js';
 import { AppError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Kernel } from './kernel.js';
@@ -42,6 +42,11 @@ export interface Ctx {
   /** Forwarded request headers (x-tenant-id, x-tenant-role, x-operator-override …), lower-cased names. */
   headers: Readonly<Record<string, string>>;
 }
+
+/** What a domain's services receive: `Ctx` with the database narrowed to the domain's view. */
+export type DomainCtx<Own extends ModelKey, Read extends ModelKey = never> = Omit<Ctx, 'db'> & {
+  db: DomainDb<Own, Read>;
+};
 
 export interface RequestCredentials {
   authorization?: string | null | undefined;

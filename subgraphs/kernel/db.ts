@@ -5,12 +5,53 @@ import { vector } from '@electric-sql/pglite-pgvector';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from '../../generated/prisma/client.js';
+import { type Prisma, PrismaClient } from '../../generated/prisma/client.js';
 
+/** The whole client: for the kernel itself (keys, limits, mail, API-key auth), never for a domain's services. */
 export type Db = PrismaClient;
 export type { Prisma } from '../../generated/prisma/client.js';
-/** A Prisma client or the transaction client handed to `$transaction(async (tx) => …)`. */
-export type DbTx = Omit<PrismaClient, '$connect' | '$disconnect' | '$on' | '$transaction' | '$extends'>;
+
+/** A table's key on the client (`user`, `apiKey`, …). */
+export type ModelKey = Uncapitalize<Prisma.ModelName>;
+
+type TxClient = Prisma.TransactionClient;
+type RawSql = '$queryRaw' | '$executeRaw';
+
+/** Kernel tables every domain writes inside its own transactions, through `recordAudit` and `publishEvent`. */
+export const KERNEL_TX_MODELS = ['auditEvent', 'event', 'eventStream'] as const;
+
+/**
+ * Shared kernel tables: the tenancy anchor and who belongs to it. Signup (identity) creates a tenant
+ * with its owner's membership in one transaction, and creating a tenant (tenants) may name an owner,
+ * so both domains write both tables. They are declared in tenants.prisma and identity.prisma.
+ */
+export const SHARED_MODELS = ['tenant', 'membership'] as const;
+
+/** A client or transaction seen through the kernel tables only (what kernel helpers need). */
+export type DbTx = Pick<TxClient, (typeof KERNEL_TX_MODELS)[number] | RawSql>;
+
+/** Read operations of a table (for the few reads a domain makes of another's table). */
+type Reads<K extends ModelKey> = Pick<
+  TxClient[K],
+  Extract<keyof TxClient[K], 'findUnique' | 'findFirst' | 'findMany' | 'count'>
+>;
+
+/**
+ * One domain's view of a transaction: its own tables, the shared kernel tables and raw SQL, plus
+ * read-only access to the foreign tables it names. Reaching any other table fails `tsc`.
+ */
+export type DomainTx<Own extends ModelKey, Read extends ModelKey = never> = Pick<
+  TxClient,
+  Own | (typeof SHARED_MODELS)[number] | (typeof KERNEL_TX_MODELS)[number] | RawSql
+> & { [K in Read]: Reads<K> };
+
+/** One domain's view of the client: as `DomainTx`, and interactive transactions typed the same way. */
+export type DomainDb<Own extends ModelKey, Read extends ModelKey = never> = DomainTx<Own, Read> & {
+  $transaction<R>(
+    fn: (tx: DomainTx<Own, Read>) => Promise<R>,
+    options?: { maxWait?: number; timeout?: number; isolationLevel?: Prisma.TransactionIsolationLevel },
+  ): Promise<R>;
+};
 
 /** An open database: the Prisma client plus what migrations and the event bus need. */
 export interface Database {

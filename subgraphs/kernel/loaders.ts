@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
-import type { Ctx } from './context.js';
 
-const loaders = new WeakMap<Ctx, Map<string, DataLoader<string, unknown>>>();
+/** Keyed by the request context (any domain's view of it). */
+const loaders = new WeakMap<object, Map<string, DataLoader<string, unknown>>>();
 
 /**
  * A per-request DataLoader: lookups by id made in the same tick (e.g. every representation of a
@@ -9,7 +9,7 @@ const loaders = new WeakMap<Ctx, Map<string, DataLoader<string, unknown>>>();
  * rows found; rows are matched back by `id`, missing ones resolve to null.
  */
 export function loaderFor<T extends { id: string }>(
-  ctx: Ctx,
+  ctx: object,
   name: string,
   load: (ids: readonly string[]) => Promise<T[]>,
 ): DataLoader<string, T | null> {

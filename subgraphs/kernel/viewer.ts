@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
-import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from './errors.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { requireUuid } from './validation.js';
 
 export type TenantRole = 'owner' | 'admin' | 'member' | 'viewer';
 
@@ -107,20 +108,8 @@ export function viewerFromClaims(
   };
 }
 
-/** The caller's tenant; every tenant-owned read and write filters by it. */
-export function requireTenant(viewer: Viewer | null): string {
-  if (!viewer) {
-    throw new UnauthenticatedError();
-  }
-  assertEmailVerified(viewer);
-  if (!viewer.tenantId) {
-    throw new UnauthenticatedError('Authenticated token is missing tenant context.');
-  }
-  return viewer.tenantId;
-}
-
 /** Tenant-scoped operations need a verified email when the deployment says so (REQUIRE_EMAIL_VERIFICATION). */
-export function assertEmailVerified(viewer: Viewer): void {
+function assertEmailVerified(viewer: Viewer): void {
   if (viewer.kind === 'user' && viewer.mustVerifyEmail) {
     throw new ForbiddenError('Email verification required.');
   }
@@ -152,51 +141,120 @@ export function assertScope(viewer: Viewer | null, scope: string): asserts viewe
   }
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether a string is a UUID (ids in paths are checked before any lookup). */
-export function isUuid(value: string): boolean {
-  return UUID_RE.test(value);
+/** What the acting-tenant resolver reads from the request context. */
+export interface Caller {
+  viewer: Viewer | null;
+  authError: Error | null;
+  /** Forwarded headers, lower-case names (x-tenant-id, x-tenant-role, x-operator-override, x-operator-reason). */
+  headers: Readonly<Record<string, string | undefined>>;
 }
 
 export interface TenantAccessRule {
+  /** The tenant named in the request (a `tenantId` argument); absent: the token's tenant. */
+  tenantId?: string | undefined;
   /** Owners and admins only (members, viewers and API keys get FORBIDDEN). */
   manage?: boolean;
-  /** Platform operators may act on any tenant. */
+  /** Platform operators may act on any tenant named in the request. */
   operators?: boolean;
+  /**
+   * Platform operators act as operators only with `X-Operator-Override: true` and an
+   * `X-Operator-Reason` (the legacy service-account rule); the tenant is then the named one, if any.
+   */
+  operatorOverride?: boolean;
+  /** The FORBIDDEN message when `manage` refuses. */
+  deniedMessage?: string;
+}
+
+/** Who acts on which tenant. `asOperator`: a platform operator acting on a tenant that is not its own. */
+export interface ActingTenant {
+  override: false;
+  asOperator: boolean;
+  viewer: Viewer;
+  tenantId: string;
+  /** The token's role, narrowed by X-Tenant-Role; null for operators on another tenant and API keys. */
+  role: TenantRole | null;
+}
+
+/** A platform operator acting through the override headers, on the named tenant or none. */
+export interface OperatorOverride {
+  override: true;
+  asOperator: true;
+  viewer: UserViewer;
+  tenantId: string | null;
+  role: null;
+  reason: string;
+}
+
+const ROLE_RANK: Record<TenantRole, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+function truthy(value: string | undefined): boolean {
+  return ['true', '1', 'yes', 'on'].includes((value ?? '').trim().toLowerCase());
 }
 
 /**
- * Access to a tenant named in the request (`/api/tenants/{tenant_id}/…`): no credential is
- * UNAUTHENTICATED, a malformed id is a validation error, another tenant is NOT_FOUND (never data),
- * and a credential without the needed role is FORBIDDEN. Returns whether the caller acts as operator
- * on a tenant that is not its own (the caller must then check that the tenant exists).
+ * The one resolver of the acting tenant; every tenant-owned read and write filters by its result.
+ * No credential is UNAUTHENTICATED, a malformed tenant id a validation error at `tenantId`, another
+ * tenant NOT_FOUND (never data) unless an operator may act on it, and a role short of `manage`
+ * FORBIDDEN. The forwarded headers may only narrow the token: `X-Tenant-Id` must repeat its tenant,
+ * `X-Tenant-Role` may only name a lower role (both FORBIDDEN otherwise). When an operator acts on a
+ * tenant other than its own, the caller must check that the tenant exists.
  */
-export function assertTenantAccess(
-  viewer: Viewer | null,
-  authError: Error | null,
-  tenantId: string,
-  rule: TenantAccessRule = {},
-): { viewer: Viewer; asOperator: boolean; tenantId: string } {
+export function actingTenant(
+  caller: Caller,
+  rule: TenantAccessRule & { operatorOverride: true },
+): ActingTenant | OperatorOverride;
+export function actingTenant(
+  caller: Caller,
+  rule?: TenantAccessRule & { operatorOverride?: false },
+): ActingTenant;
+export function actingTenant(caller: Caller, rule: TenantAccessRule = {}): ActingTenant | OperatorOverride {
+  const viewer = caller.viewer;
   if (!viewer) {
-    throw authError ?? new UnauthenticatedError();
+    throw caller.authError ?? new UnauthenticatedError();
   }
   assertEmailVerified(viewer);
-  if (!isUuid(tenantId)) {
-    throw new ValidationError('Request validation failed.', [
-      { loc: ['path', 'tenant_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' },
-    ]);
-  }
-  const id = tenantId.toLowerCase();
-  const operator = rule.operators === true && isPlatformOperator(viewer);
-  if (viewer.tenantId !== id) {
-    if (operator) {
-      return { viewer, asOperator: true, tenantId: id };
+  const named = rule.tenantId === undefined ? null : requireUuid(rule.tenantId, 'tenantId');
+  const operator = viewer.kind === 'user' && isPlatformOperator(viewer);
+  if (rule.operatorOverride && operator && truthy(caller.headers['x-operator-override'])) {
+    const reason = caller.headers['x-operator-reason']?.trim() ?? '';
+    if (!reason) {
+      throw new ForbiddenError('Operator override requires the X-Operator-Reason header.');
     }
-    throw new NotFoundError('Tenant', tenantId);
+    return {
+      override: true,
+      asOperator: true,
+      viewer,
+      tenantId: named,
+      role: null,
+      reason: reason.slice(0, 512),
+    };
   }
-  if (rule.manage && !operator && viewer.role !== 'owner' && viewer.role !== 'admin') {
-    throw new ForbiddenError('Insufficient tenant privileges for this operation.');
+  if (named && viewer.tenantId !== named) {
+    if (rule.operators && operator) {
+      return { override: false, asOperator: true, viewer, tenantId: named, role: null };
+    }
+    throw new NotFoundError('Tenant', rule.tenantId);
   }
-  return { viewer, asOperator: false, tenantId: id };
+  const headerTenant = caller.headers['x-tenant-id']?.trim();
+  if (headerTenant && viewer.tenantId && headerTenant !== viewer.tenantId) {
+    throw new ForbiddenError('Tenant mismatch between token and X-Tenant-Id header.');
+  }
+  let role = viewer.role;
+  const headerRole = caller.headers['x-tenant-role']?.trim().toLowerCase();
+  if (headerRole && role) {
+    if (!(headerRole in ROLE_RANK) || ROLE_RANK[headerRole as TenantRole] > ROLE_RANK[role]) {
+      throw new ForbiddenError('Requested tenant role exceeds privileges granted by token.');
+    }
+    role = headerRole as TenantRole;
+  }
+  const denied = () =>
+    new ForbiddenError(rule.deniedMessage ?? 'Insufficient tenant privileges for this operation.');
+  if (!viewer.tenantId) {
+    throw rule.manage ? denied() : new UnauthenticatedError('Authenticated token is missing tenant context.');
+  }
+  // Operators manage the tenants they act on, their own included.
+  if (rule.manage && !(rule.operators && operator) && role !== 'owner' && role !== 'admin') {
+    throw denied();
+  }
+  return { override: false, asOperator: false, viewer, tenantId: viewer.tenantId, role };
 }

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { generateApiKey } from '../kernel/api-keys.js';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import {
-  BadRequestError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  ValidationError,
-} from '../kernel/errors.js';
-import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertTenantAccess, hasScope, isUuid, requireUser, TENANT_SCOPES } from '../kernel/viewer.js';
-import { invalidBody } from './tenant.service.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../kernel/errors.js';
+import { keyset, type Page, type PageArgs } from '../kernel/pagination.js';
+import { invalid, parseArgs, requireUuid } from '../kernel/validation.js';
+import { actingTenant, hasScope, requireUser, TENANT_SCOPES } from '../kernel/viewer.js';
+import type { TenantsCtx } from './db.js';
 
 /** Active (unrevoked) keys a tenant may hold at once. */
 export const MAX_ACTIVE_KEYS = 50;
@@ -50,37 +44,23 @@ export const CreateApiKeyInput = z.strictObject({
 });
 export type CreateApiKeyInput = z.input<typeof CreateApiKeyInput>;
 
-function keyIdOrNotFound(keyId: string): string {
-  if (!isUuid(keyId)) {
-    throw new ValidationError('Request validation failed.', [
-      { loc: ['path', 'key_id'], msg: 'Input should be a valid UUID.', type: 'uuid_parsing' },
-    ]);
-  }
-  return keyId.toLowerCase();
-}
-
 /**
  * Creates an API key for the caller's own tenant (owners and admins). Its scopes must be tenant
  * scopes the caller holds. The full key is returned once; only the SHA-256 of its secret is stored.
  */
 export async function createApiKey(
-  ctx: Ctx,
+  ctx: TenantsCtx,
   tenantId: string,
   input: CreateApiKeyInput,
 ): Promise<CreatedApiKeyView> {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true });
+  const access = actingTenant(ctx, { tenantId, manage: true });
   const viewer = requireUser(access.viewer);
-  const parsed = CreateApiKeyInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalidBody(parsed.error);
-  }
-  const data = parsed.data;
+  const data = parseArgs(CreateApiKeyInput, input, ['input']);
   const unknown = data.scopes.filter((s) => !TENANT_SCOPES.includes(s));
   if (unknown.length) {
-    throw new ValidationError(
-      'Request validation failed.',
+    throw invalid(
       unknown.map((s) => ({
-        loc: ['body', 'scopes', data.scopes.indexOf(s)],
+        loc: ['input', 'scopes', data.scopes.indexOf(s)],
         msg: `Unknown scope ${s}; allowed: ${TENANT_SCOPES.join(', ')}.`,
         type: 'value_error',
       })),
@@ -123,41 +103,28 @@ function view(row: ApiKeyView & { keyHash?: string }): ApiKeyView {
   return rest;
 }
 
-export interface ListApiKeysInput {
-  limit?: number | null | undefined;
-  cursor?: string | null | undefined;
-}
+export type ListApiKeysInput = PageArgs;
 
 /** The tenant's keys, newest first, revoked ones included (never a secret or hash). */
 export async function listApiKeys(
-  ctx: Ctx,
+  ctx: TenantsCtx,
   tenantId: string,
   input: ListApiKeysInput,
 ): Promise<Page<ApiKeyView>> {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true });
-  const limit = pageSize(input.limit, 50, 100);
-  const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
-  const afterTs = after ? new Date(after.ts) : null;
-  if (after && (!afterTs || Number.isNaN(afterTs.getTime()) || !isUuid(after.id))) {
-    throw new BadRequestError('Invalid pagination cursor.');
-  }
+  const access = actingTenant(ctx, { tenantId, manage: true });
+  const page = keyset(input, 'createdAt', 'desc');
   const rows = await ctx.db.apiKey.findMany({
-    where: {
-      tenantId: access.tenantId,
-      ...(after && afterTs
-        ? { OR: [{ createdAt: { lt: afterTs } }, { createdAt: afterTs, id: { lt: after.id } }] }
-        : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit + 1,
+    where: { tenantId: access.tenantId, ...page.where },
+    orderBy: page.orderBy,
+    take: page.take,
   });
-  return toPage(rows.map(view), limit, (k) => ({ ts: k.createdAt.toISOString(), id: k.id }));
+  return page.page(rows.map(view));
 }
 
 /** Revokes a key of the caller's tenant; it stops authenticating at once. Revoking twice is a no-op. */
-export async function revokeApiKey(ctx: Ctx, tenantId: string, keyId: string): Promise<boolean> {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true });
-  const id = keyIdOrNotFound(keyId);
+export async function revokeApiKey(ctx: TenantsCtx, tenantId: string, keyId: string): Promise<boolean> {
+  const access = actingTenant(ctx, { tenantId, manage: true });
+  const id = requireUuid(keyId, 'keyId');
   return ctx.db.$transaction(async (tx) => {
     const row = await tx.apiKey.findFirst({ where: { id, tenantId: access.tenantId } });
     if (!row) {

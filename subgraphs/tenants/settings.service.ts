@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import { ValidationError } from '../kernel/errors.js';
-import { assertScope, requireTenant } from '../kernel/viewer.js';
+import { parseArgs } from '../kernel/validation.js';
+import { actingTenant, assertScope } from '../kernel/viewer.js';
+import type { TenantsCtx } from './db.js';
 
 const BillingContact = z.strictObject({
   name: z.string().trim().min(1).max(128),
@@ -37,21 +37,9 @@ export interface TenantSettingsView {
   updatedAt: Date | null;
 }
 
-/** Turns zod issues into the contract's validation details (`loc`, `msg`, `type`). */
-export function validationFailed(error: z.ZodError, root: string): ValidationError {
-  return new ValidationError(
-    'Request validation failed.',
-    error.issues.map((i) => ({
-      loc: ['body', root, ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-      msg: i.message,
-      type: i.code,
-    })),
-  );
-}
-
 /** The caller's tenant settings; defaults (empty lists and maps) when none were saved. */
-export async function getTenantSettings(ctx: Ctx): Promise<TenantSettingsView> {
-  const tenantId = requireTenant(ctx.viewer);
+export async function getTenantSettings(ctx: TenantsCtx): Promise<TenantSettingsView> {
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'tenant:settings');
   const row = await ctx.db.tenantSettings.findUnique({ where: { tenantId } });
   if (!row) {
@@ -78,36 +66,33 @@ export async function getTenantSettings(ctx: Ctx): Promise<TenantSettingsView> {
 
 /** Replaces the settings; drops empty keys and coerces map values to string / boolean. */
 export async function updateTenantSettings(
-  ctx: Ctx,
+  ctx: TenantsCtx,
   input: UpdateTenantSettingsInput,
 ): Promise<TenantSettingsView> {
-  const tenantId = requireTenant(ctx.viewer);
+  const { tenantId } = actingTenant(ctx);
   assertScope(ctx.viewer, 'tenant:settings');
-  const parsed = UpdateTenantSettingsInput.safeParse(input);
-  if (!parsed.success) {
-    throw validationFailed(parsed.error, 'settings');
-  }
+  const data = parseArgs(UpdateTenantSettingsInput, input, ['input']);
   const planMetadata = Object.fromEntries(
-    Object.entries(parsed.data.planMetadata)
+    Object.entries(data.planMetadata)
       .filter(([k]) => k.trim() !== '')
       .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
   );
   const flags = Object.fromEntries(
-    Object.entries(parsed.data.flags)
+    Object.entries(data.flags)
       .filter(([k]) => k.trim() !== '')
       .map(([k, v]) => [k, v === true || v === 'true' || v === 1]),
   );
-  const data = {
-    billingContacts: parsed.data.billingContacts,
-    billingWebhookUrl: parsed.data.billingWebhookUrl ?? null,
+  const settings = {
+    billingContacts: data.billingContacts,
+    billingWebhookUrl: data.billingWebhookUrl ?? null,
     planMetadata,
     flags,
   };
   await ctx.db.$transaction(async (tx) => {
     await tx.tenantSettings.upsert({
       where: { tenantId },
-      create: { tenantId, ...data },
-      update: { ...data, version: { increment: 1 } },
+      create: { tenantId, ...settings },
+      update: { ...settings, version: { increment: 1 } },
     });
     await recordAudit(tx, ctx.viewer, {
       action: 'tenant.settings.updated',

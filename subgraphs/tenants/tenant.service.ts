@@ -1,15 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
-import type { Ctx } from '../kernel/context.js';
-import {
-  ConflictError,
-  ForbiddenError,
-  isUniqueViolation,
-  NotFoundError,
-  ValidationError,
-} from '../kernel/errors.js';
-import { assertTenantAccess, isPlatformOperator } from '../kernel/viewer.js';
+import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from '../kernel/errors.js';
+import { invalid, parseArgs } from '../kernel/validation.js';
+import { actingTenant, isPlatformOperator } from '../kernel/viewer.js';
+import type { TenantsCtx } from './db.js';
 
 export interface TenantView {
   id: string;
@@ -22,18 +17,6 @@ export interface TenantView {
 
 /** Tenant lifecycle states; only platform operators change them. */
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
-
-/** Turns zod issues into validation details (`loc: ['body', field…]`). */
-export function invalidBody(error: z.ZodError): ValidationError {
-  return new ValidationError(
-    'Request validation failed.',
-    error.issues.map((i) => ({
-      loc: ['body', ...i.path.map((p) => (typeof p === 'symbol' ? String(p) : p))],
-      msg: i.message,
-      type: i.code,
-    })),
-  );
-}
 
 const Slug = z
   .string()
@@ -70,7 +53,7 @@ function slugify(name: string): string {
 }
 
 /** A tenant by id, visible only to its own members (anyone else gets null, as for a missing row). */
-export async function getTenantRef(ctx: Ctx, id: string) {
+export async function getTenantRef(ctx: TenantsCtx, id: string) {
   if (!ctx.viewer || ctx.viewer.tenantId !== id) {
     return null;
   }
@@ -78,7 +61,7 @@ export async function getTenantRef(ctx: Ctx, id: string) {
 }
 
 /** The caller's own tenant. */
-export async function getCurrentTenant(ctx: Ctx) {
+export async function getCurrentTenant(ctx: TenantsCtx) {
   return ctx.viewer?.tenantId ? getTenantRef(ctx, ctx.viewer.tenantId) : null;
 }
 
@@ -86,15 +69,11 @@ export async function getCurrentTenant(ctx: Ctx) {
  * Creates a tenant (platform operators only). With `ownerEmail`, that existing user becomes its
  * owner in the same transaction. The slug is derived from the name when not given.
  */
-export async function createTenant(ctx: Ctx, input: CreateTenantInput): Promise<TenantView> {
+export async function createTenant(ctx: TenantsCtx, input: CreateTenantInput): Promise<TenantView> {
   if (!isPlatformOperator(ctx.viewer)) {
     throw new ForbiddenError('Only platform operators can create tenants.');
   }
-  const parsed = CreateTenantInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalidBody(parsed.error);
-  }
-  const data = parsed.data;
+  const data = parseArgs(CreateTenantInput, input, ['input']);
   try {
     return await ctx.db.$transaction(async (tx) => {
       let slug = data.slug ?? slugify(data.name);
@@ -115,8 +94,8 @@ export async function createTenant(ctx: Ctx, input: CreateTenantInput): Promise<
         ? await tx.user.findUnique({ where: { email: data.ownerEmail.toLowerCase() } })
         : null;
       if (data.ownerEmail && !owner) {
-        throw new ValidationError('Request validation failed.', [
-          { loc: ['body', 'owner_email'], msg: 'No user has this email.', type: 'value_error' },
+        throw invalid([
+          { loc: ['input', 'ownerEmail'], msg: 'No user has this email.', type: 'value_error' },
         ]);
       }
       const tenant = await tx.tenant.create({ data: { name: data.name, slug } });
@@ -141,8 +120,8 @@ export async function createTenant(ctx: Ctx, input: CreateTenantInput): Promise<
 }
 
 /** A tenant by id: its own members (and API keys), or a platform operator; anyone else NOT_FOUND. */
-export async function getTenant(ctx: Ctx, tenantId: string): Promise<TenantView> {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { operators: true });
+export async function getTenant(ctx: TenantsCtx, tenantId: string): Promise<TenantView> {
+  const access = actingTenant(ctx, { tenantId, operators: true });
   const tenant = await ctx.db.tenant.findUnique({ where: { id: access.tenantId } });
   if (!tenant) {
     throw new NotFoundError('Tenant', tenantId);
@@ -155,16 +134,12 @@ export async function getTenant(ctx: Ctx, tenantId: string): Promise<TenantView>
  * a suspended tenant's API keys stop working).
  */
 export async function updateTenant(
-  ctx: Ctx,
+  ctx: TenantsCtx,
   tenantId: string,
   input: UpdateTenantInput,
 ): Promise<TenantView> {
-  const access = assertTenantAccess(ctx.viewer, ctx.authError, tenantId, { manage: true, operators: true });
-  const parsed = UpdateTenantInput.safeParse(input);
-  if (!parsed.success) {
-    throw invalidBody(parsed.error);
-  }
-  const { name, status } = parsed.data;
+  const access = actingTenant(ctx, { tenantId, manage: true, operators: true });
+  const { name, status } = parseArgs(UpdateTenantInput, input, ['input']);
   if (status != null && !isPlatformOperator(access.viewer)) {
     throw new ForbiddenError('Only platform operators can change a tenant’s status.');
   }
