@@ -1,40 +1,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compilePath, matchPath } from '../path-pattern.js';
-import { conversationStream } from './conversation-stream.js';
+import { restStreams } from '../routes/index.js';
+import type { RestStream } from '../routes/types.js';
+import { compileStream, serveStream } from './serve-stream.js';
 import type { StreamRequest } from './sse.js';
 
-type StreamHandler = (req: IncomingMessage, res: ServerResponse, options: StreamRequest) => Promise<void>;
+export type StreamRoute = RestStream;
 
-export interface StreamRoute {
-  method: 'GET' | 'POST';
-  path: string;
-  handle: StreamHandler;
-  /** The contract operation whose SSE response this stream serves. */
-  tags: string[];
-  summary: string;
-}
+/** The SSE routes of the REST face (sofa does webhooks, not streams), declared by the domains. */
+export const streamRoutes: readonly StreamRoute[] = restStreams;
 
-/** The SSE routes of the REST face (sofa does webhooks, not streams). */
-export const streamRoutes: readonly StreamRoute[] = [
-  {
-    method: 'GET',
-    path: '/api/v1/conversations/{conversation_id}/stream',
-    handle: conversationStream,
-    tags: ['conversations'],
-    summary: 'Stream conversation metadata events',
-  },
-];
-
-const compiled = streamRoutes.map((route) => ({ route, path: compilePath(route.path) }));
+const compiled = streamRoutes.map((stream) => ({
+  stream: compileStream(stream),
+  path: compilePath(stream.path),
+}));
 
 export function matchStream(method: string, pathname: string) {
   for (const c of compiled) {
-    const params = c.route.method === method ? matchPath(c.path, pathname) : null;
+    const params = c.stream.stream.method === method ? matchPath(c.path, pathname) : null;
     if (params) {
       return {
         params,
         handle: (req: IncomingMessage, res: ServerResponse, options: Omit<StreamRequest, 'params'>) =>
-          c.route.handle(req, res, { ...options, params }),
+          serveStream(req, res, { ...options, params }, c.stream),
       };
     }
   }

@@ -5,6 +5,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Ctx } from './context.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import type { Scope } from './scopes.js';
 import { hasScope, isPlatformOperator, type TenantRole } from './viewer.js';
 
 export interface AuthScopes {
@@ -16,8 +17,8 @@ export interface AuthScopes {
   tenantMember: boolean;
   /** The tenant role is one of these (an exact membership test, as the legacy API had). */
   tenantRole: TenantRole[];
-  /** The credential carries this scope (`conversations:read`, `tenant:settings` …). */
-  scope: string;
+  /** The credential carries this scope: one of the domains' declared scopes (`Scope`). */
+  scope: Scope;
   /** A platform operator signed in as a user (scope `platform:operator`, granted at login). */
   platformOperator: boolean;
 }

@@ -10,7 +10,8 @@ import {
   ValidationError,
 } from '../kernel/errors.js';
 import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertTenantAccess, hasScope, isUuid, requireUser, TENANT_SCOPES } from '../kernel/viewer.js';
+import { tenantScopes } from '../kernel/scopes.js';
+import { assertTenantAccess, hasScope, isUuid, requireUser } from '../kernel/viewer.js';
 import { invalidBody } from './tenant.service.js';
 
 /** Active (unrevoked) keys a tenant may hold at once. */
@@ -39,7 +40,7 @@ export const CreateApiKeyInput = z.strictObject({
   scopes: z
     .array(z.string().min(1).max(64))
     .min(1)
-    .max(TENANT_SCOPES.length)
+    .refine((s) => s.length <= tenantScopes().length, { error: 'Too many scopes.' })
     .refine((s) => new Set(s).size === s.length, 'Scopes must not repeat.'),
   // A string, not the DateTime scalar: bad values must be a validation error, not a gateway failure.
   expiresAt: z.iso
@@ -75,13 +76,14 @@ export async function createApiKey(
     throw invalidBody(parsed.error);
   }
   const data = parsed.data;
-  const unknown = data.scopes.filter((s) => !TENANT_SCOPES.includes(s));
+  const allowed: readonly string[] = tenantScopes();
+  const unknown = data.scopes.filter((s) => !allowed.includes(s));
   if (unknown.length) {
     throw new ValidationError(
       'Request validation failed.',
       unknown.map((s) => ({
         loc: ['body', 'scopes', data.scopes.indexOf(s)],
-        msg: `Unknown scope ${s}; allowed: ${TENANT_SCOPES.join(', ')}.`,
+        msg: `Unknown scope ${s}; allowed: ${allowed.join(', ')}.`,
         type: 'value_error',
       })),
     );
