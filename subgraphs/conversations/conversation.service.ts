@@ -7,7 +7,7 @@ import { BadRequestError, NotFoundError, ValidationError } from '../kernel/error
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
 import { loaderFor } from '../kernel/loaders.js';
 import { decodeCursor, type Page, pageSize, toPage } from '../kernel/pagination.js';
-import { assertScope, isUuid, requireTenant, requireUser } from '../kernel/viewer.js';
+import { isUuid, requireTenant, requireUser } from '../kernel/viewer.js';
 import {
   type ConversationEventKind,
   type ConversationEventPayload,
@@ -41,7 +41,6 @@ export async function listConversations(
   input: ListConversationsInput,
 ): Promise<Page<Conversation>> {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'conversations:read');
   const limit = pageSize(input.limit, 50, 100);
   const after = input.cursor ? decodeCursor(input.cursor, ['ts', 'id']) : null;
   const afterTs = after ? new Date(after.ts) : null;
@@ -65,7 +64,6 @@ export async function listConversations(
 /** Conversations a user started, within the caller's tenant. */
 export async function listUserConversations(ctx: Ctx, userId: string, limit: number | null | undefined) {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'conversations:read');
   return ctx.db.conversation.findMany({
     where: { tenantId, userId },
     orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
@@ -76,7 +74,6 @@ export async function listUserConversations(ctx: Ctx, userId: string, limit: num
 /** One conversation of the caller's tenant; another tenant's id is NOT_FOUND. */
 export async function getConversation(ctx: Ctx, id: string): Promise<Conversation> {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'conversations:read');
   const found = isUuid(id) ? await ctx.db.conversation.findFirst({ where: { id, tenantId } }) : null;
   if (!found) {
     throw new NotFoundError('Conversation', id);
@@ -111,7 +108,6 @@ function invalid(error: z.ZodError) {
 /** Starts an empty conversation owned by the caller; publishes `conversation.created`. */
 export async function createConversation(ctx: Ctx, input: CreateConversationInput): Promise<Conversation> {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'conversations:write');
   const parsed = CreateConversationInput.safeParse(input);
   if (!parsed.success) {
     throw invalid(parsed.error);
@@ -139,7 +135,6 @@ export async function createConversation(ctx: Ctx, input: CreateConversationInpu
 
 /** Renames a conversation; publishes `conversation.title.updated`. */
 export async function renameConversation(ctx: Ctx, id: string, displayName: string): Promise<Conversation> {
-  assertScope(ctx.viewer, 'conversations:write');
   const parsed = CreateConversationInput.pick({ displayName: true }).required().safeParse({ displayName });
   if (!parsed.success) {
     throw invalid(parsed.error);
@@ -157,7 +152,6 @@ export async function renameConversation(ctx: Ctx, id: string, displayName: stri
 
 /** Hard-deletes a conversation of the caller's tenant; publishes `conversation.deleted`. */
 export async function deleteConversation(ctx: Ctx, id: string): Promise<boolean> {
-  assertScope(ctx.viewer, 'conversations:delete');
   const existing = await getConversation(ctx, id);
   await ctx.db.$transaction(async (tx) => {
     await tx.conversation.delete({ where: { id: existing.id } });

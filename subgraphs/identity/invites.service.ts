@@ -5,7 +5,7 @@ import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
 import { AppError, NotFoundError } from '../kernel/errors.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import { validationError } from './signup.service.js';
 
 /** An invite as operators see it (never the token, only its first characters). */
@@ -115,7 +115,6 @@ export async function listInvites(
   ctx: Ctx,
   args: ListInvitesArgs,
 ): Promise<{ invites: SignupInviteView[]; total: number }> {
-  assertScope(ctx.viewer, 'auth:invites');
   const parsed = ListInvitesArgs.safeParse(args);
   if (!parsed.success) {
     throw validationError(parsed.error.issues, [], 'query');
@@ -166,7 +165,6 @@ export type CreateInviteInput = z.input<typeof CreateInviteInput>;
  * recorded. With `sendEmail` and an invited email, the invite is mailed as well.
  */
 export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
-  assertScope(ctx.viewer, 'auth:invites');
   const parsed = CreateInviteInput.safeParse(input);
   if (!parsed.success) {
     throw validationError(parsed.error.issues);
@@ -197,7 +195,6 @@ export async function createInvite(ctx: Ctx, input: CreateInviteInput): Promise<
 /** Revokes an invite (scope auth:invites); unknown or already revoked → 404. */
 export async function revokeInvite(ctx: Ctx, inviteId: string): Promise<SignupInviteView> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:invites');
   const notFound = new AppError('NOT_FOUND', 'Invite not found or already revoked.');
   if (!isUuid(inviteId)) {
     throw notFound;

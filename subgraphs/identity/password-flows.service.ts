@@ -3,7 +3,7 @@ import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import type { DbTx } from '../kernel/db.js';
 import { AppError, BadRequestError, UnauthenticatedError, ValidationError } from '../kernel/errors.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import { mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import {
   hashPassword,
@@ -201,7 +201,6 @@ export async function adminResetPassword(
   input: { userId: string; newPassword: string },
 ): Promise<PasswordFlowResult> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'support:read');
   if (!viewer.tenantId) {
     throw new BadRequestError('Tenant context is required for this operation.');
   }

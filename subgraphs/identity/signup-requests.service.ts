@@ -3,7 +3,7 @@ import type { SignupRequest as SignupRequestRow } from '../../generated/prisma/c
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import { ConflictError, NotFoundError } from '../kernel/errors.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import { createInviteRow, type IssuedSignupInvite, isUuid, mailInvite } from './invites.service.js';
 import { validationError } from './signup.service.js';
 
@@ -54,7 +54,6 @@ export async function listSignupRequests(
   ctx: Ctx,
   args: ListSignupRequestsArgs,
 ): Promise<{ requests: SignupRequestView[]; total: number }> {
-  assertScope(ctx.viewer, 'auth:signup_requests');
   const parsed = ListArgs.safeParse(args);
   if (!parsed.success) {
     throw validationError(parsed.error.issues, [], 'query');
@@ -95,7 +94,6 @@ export async function approveSignupRequest(
   input: ApproveSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:signup_requests');
   const parsed = ApproveInput.safeParse(input ?? {});
   if (!parsed.success) {
     throw validationError(parsed.error.issues);
@@ -153,7 +151,6 @@ export async function rejectSignupRequest(
   input: RejectSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:signup_requests');
   const parsed = RejectInput.safeParse(input ?? {});
   if (!parsed.success) {
     throw validationError(parsed.error.issues);

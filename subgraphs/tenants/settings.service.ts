@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
 import type { Ctx } from '../kernel/context.js';
 import { ValidationError } from '../kernel/errors.js';
-import { assertScope, requireTenant } from '../kernel/viewer.js';
+import { requireTenant } from '../kernel/viewer.js';
 
 const BillingContact = z.strictObject({
   name: z.string().trim().min(1).max(128),
@@ -52,7 +52,6 @@ export function validationFailed(error: z.ZodError, root: string): ValidationErr
 /** The caller's tenant settings; defaults (empty lists and maps) when none were saved. */
 export async function getTenantSettings(ctx: Ctx): Promise<TenantSettingsView> {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'tenant:settings');
   const row = await ctx.db.tenantSettings.findUnique({ where: { tenantId } });
   if (!row) {
     return {
@@ -82,7 +81,6 @@ export async function updateTenantSettings(
   input: UpdateTenantSettingsInput,
 ): Promise<TenantSettingsView> {
   const tenantId = requireTenant(ctx.viewer);
-  assertScope(ctx.viewer, 'tenant:settings');
   const parsed = UpdateTenantSettingsInput.safeParse(input);
   if (!parsed.success) {
     throw validationFailed(parsed.error, 'settings');
