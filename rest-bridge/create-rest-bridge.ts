@@ -8,6 +8,7 @@ import {
   type GraphQLInputType,
   type GraphQLSchema,
   getNamedType,
+  isEnumType,
   isNonNullType,
 } from 'graphql';
 import { useSofa } from 'sofa-api';
@@ -96,6 +97,12 @@ function queryValueProblem(type: GraphQLInputType, value: string): string | null
   }
   if (named.name === 'Float' && !Number.isFinite(Number(value))) {
     return 'Input should be a valid number.';
+  }
+  if (isEnumType(named) && !named.getValues().some((v) => v.value === value)) {
+    return `Input should be ${named
+      .getValues()
+      .map((v) => `'${String(v.value)}'`)
+      .join(', ')}.`;
   }
   return null;
 }
@@ -246,7 +253,8 @@ export function createRestBridge(options: RestBridgeOptions): NodeHandler {
             sendInvalid(res, ['query', toSnake(arg.name)], problem, 'type_error');
             return;
           }
-          query.set(arg.name, value);
+          // Enums travel as their GraphQL names (the legacy string is the REST face).
+          query.set(arg.name, String(casing.input(value, arg.type)));
           origin[arg.name] = 'query';
         }
       }

@@ -68,6 +68,28 @@ export function createBuilder(): Builder {
   return builder;
 }
 
+/** The GraphQL name of a legacy enum string: `invite_only` → `INVITE_ONLY`, `conversation.created` → `CONVERSATION_CREATED`. */
+export const enumValueName = (legacy: string) => legacy.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+
+/**
+ * A closed set as a GraphQL enum: GraphQL names in upper case, each value's internal value the legacy
+ * string, so services and the database keep the legacy strings and the REST bridge serialises them
+ * (rest-bridge/schema.ts reads the internal values).
+ */
+export function legacyEnum<const V extends string>(
+  builder: Builder,
+  name: string,
+  values: readonly V[],
+  description: string,
+) {
+  return builder.enumType(name, {
+    description,
+    values: Object.fromEntries(
+      values.map((value) => [enumValueName(value), { value, description: `\`${value}\` in REST.` }]),
+    ) as Record<string, { value: V; description: string }>,
+  });
+}
+
 const dateTimeScalar = new GraphQLScalarType<Date, string>({
   name: 'DateTime',
   description: 'An ISO-8601 date-time string in UTC.',

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from './errors.js';
 import { type Scope, scopesOf } from './scopes.js';
 
-export type TenantRole = 'owner' | 'admin' | 'member' | 'viewer';
+export type TenantRole = (typeof TENANT_ROLES)[number];
 
 interface ViewerBase {
   /** Audit subject: `user:<uuid>` or `api-key:<uuid>`. */
@@ -41,7 +41,9 @@ export interface ApiKeyViewer extends ViewerBase {
 /** Who is calling, as verified by the kernel: a user (access token) or a tenant API key. */
 export type Viewer = UserViewer | ApiKeyViewer;
 
-const ROLES: readonly TenantRole[] = ['owner', 'admin', 'member', 'viewer'];
+/** The tenant roles, highest first. */
+export const TENANT_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+const ROLES: readonly TenantRole[] = TENANT_ROLES;
 
 /**
  * The scopes a tenant role grants, fixed into the access token at login (an unknown role gets the

@@ -132,7 +132,7 @@ describe.skipIf(!DATABASE_URL)('separate processes over PostgreSQL', () => {
       expect(((await rename.json()) as { errors?: unknown }).errors).toBeUndefined();
       const [event] = await events;
       expect(event?.data?.conversationEvents).toEqual({
-        kind: 'conversation.title.updated',
+        kind: 'CONVERSATION_TITLE_UPDATED',
         displayName: 'Crossed',
         conversation: { user: { email } },
       });
