@@ -5,6 +5,7 @@ import {
   type GraphQLSchema,
   getNamedType,
   isAbstractType,
+  isEnumType,
   isInputObjectType,
   isObjectType,
 } from 'graphql';
@@ -17,7 +18,9 @@ type Json = unknown;
 
 /**
  * The one place where REST casing is decided, driven by the schema: GraphQL field names become
- * snake_case (or a REST alias); values of JSON scalars pass through untouched, byte for byte.
+ * snake_case (or a REST alias); enum values become their legacy strings, the enum value's internal
+ * value in a schema from `legacyEnumSchema` (`ACTIVE` ↔ `"active"`); values of JSON scalars pass
+ * through untouched, byte for byte.
  */
 export class Casing {
   constructor(
@@ -38,6 +41,9 @@ export class Casing {
       return value.map((v) => this.output(v, type));
     }
     let named = getNamedType(type);
+    if (isEnumType(named)) {
+      return typeof value === 'string' ? (named.getValue(value)?.value ?? value) : value;
+    }
     if (isAbstractType(named) && typeof value === 'object') {
       const typename = (value as { __typename?: string }).__typename;
       const concrete = typename ? this.schema.getType(typename) : undefined;
@@ -71,6 +77,10 @@ export class Casing {
       return value.map((v) => this.input(v, type));
     }
     const named = getNamedType(type);
+    if (isEnumType(named)) {
+      // A string that is no legacy value goes on unchanged, for GraphQL to reject.
+      return named.getValues().find((v) => v.value === value)?.name ?? value;
+    }
     if (!isInputObjectType(named) || typeof value !== 'object') {
       return value;
     }

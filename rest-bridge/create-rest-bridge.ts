@@ -182,7 +182,8 @@ function requestArguments(
         problems.push(read.problem);
         continue;
       }
-      value = read.value;
+      // Enums travel as their GraphQL names; the legacy string is the REST face.
+      value = casing.input(read.value, arg.type);
     } else if (wholeBody && arg === inputArg) {
       origin[arg.name] = 'input';
       value = casing.input(body ?? {}, arg.type);

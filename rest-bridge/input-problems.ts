@@ -66,7 +66,8 @@ function wrongType(named: GraphQLNamedType | undefined, value: unknown): Omit<Pr
       return { msg: 'Input should be a valid string', type: 'string_type' };
   }
   if (isEnumType(named)) {
-    const names = named.getValues().map((v) => `'${v.name}'`);
+    // The REST schema's enum values are the legacy strings (rest-bridge/schema.ts).
+    const names = named.getValues().map((v) => `'${String(v.value)}'`);
     const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names.join('');
     return { msg: `Input should be ${list}`, type: 'enum' };
   }

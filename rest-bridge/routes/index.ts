@@ -1,49 +1,21 @@
-import { conversationAliases, conversationIgnored, conversationRoutes } from './conversations.js';
-import { identityAliases, identityIgnored, identityRoutes } from './identity.js';
-import { identityMfaAliases, identityMfaIgnored, identityMfaRoutes } from './identity-mfa.js';
-import {
-  identityServiceAccountsAliases,
-  identityServiceAccountsIgnored,
-  identityServiceAccountsRoutes,
-} from './identity-service-accounts.js';
-import { identitySignupAliases, identitySignupIgnored, identitySignupRoutes } from './identity-signup.js';
-import { tenantUsersAliases, tenantUsersIgnored, tenantUsersRoutes } from './tenant-users.js';
-import { tenantAliases, tenantIgnored, tenantRoutes } from './tenants.js';
-import type { FieldAliases, RestRoute } from './types.js';
-import { usersAliases, usersIgnored, usersRoutes } from './users.js';
+import { subgraphs } from '../../subgraphs/registry.js';
+import type { FieldAliases, RestRoute, RestStream } from './types.js';
 
-/** The REST surface: exactly these routes exist (plus the streams in ../streams). */
-export const routes: readonly RestRoute[] = [
-  ...identityRoutes,
-  ...identityMfaRoutes,
-  ...identitySignupRoutes,
-  ...identityServiceAccountsRoutes,
-  ...usersRoutes,
-  ...tenantRoutes,
-  ...tenantUsersRoutes,
-  ...conversationRoutes,
-];
+/** The REST surface: exactly these routes exist (plus the streams), each declared by its domain. */
+export const routes: readonly RestRoute[] = subgraphs.flatMap((s) => s.rest.routes);
 
-export const fieldAliases: FieldAliases = {
-  ...identityAliases,
-  ...identityMfaAliases,
-  ...identitySignupAliases,
-  ...identityServiceAccountsAliases,
-  ...usersAliases,
-  ...tenantAliases,
-  ...tenantUsersAliases,
-  ...conversationAliases,
-};
+/** REST-only renames, per GraphQL type, of every domain (an entity's renames may come from several). */
+export const fieldAliases: FieldAliases = {};
+for (const s of subgraphs) {
+  for (const [type, renames] of Object.entries(s.rest.aliases ?? {})) {
+    fieldAliases[type] = { ...fieldAliases[type], ...renames };
+  }
+}
 
-export const ignoredFields: readonly string[] = [
-  ...identityIgnored,
-  ...identityMfaIgnored,
-  ...identitySignupIgnored,
-  ...identityServiceAccountsIgnored,
-  ...usersIgnored,
-  ...tenantIgnored,
-  ...tenantUsersIgnored,
-  ...conversationIgnored,
-];
+/** `Type.field` entries the REST face leaves out, of every domain. */
+export const ignoredFields: readonly string[] = subgraphs.flatMap((s) => s.rest.ignored ?? []);
 
-export type { FieldAliases, RestRoute } from './types.js';
+/** The SSE streams of every domain (served by ../streams). */
+export const restStreams: readonly RestStream[] = subgraphs.flatMap((s) => s.rest.streams ?? []);
+
+export type { FieldAliases, RestRoute, RestStream, RestSurface } from './types.js';

@@ -27,3 +27,34 @@ export interface RestRoute {
 
 /** A REST-only rename: GraphQL field (camelCase) → JSON key, per GraphQL type. */
 export type FieldAliases = Record<string, Record<string, string>>;
+
+/**
+ * One SSE stream of the REST face, declared as data: a gateway subscription served as
+ * `text/event-stream` by the one generic handler (rest-bridge/streams/serve-stream.ts).
+ */
+export interface RestStream {
+  method: 'GET' | 'POST';
+  /** Full path, params in braces: `/api/v1/conversations/{conversation_id}/stream`. */
+  path: string;
+  /** A query run first: its errors (401, 403, 404 …) answer as JSON before any stream starts. */
+  precheck?: string;
+  /** The subscription document; its one root field is `field`. */
+  subscription: string;
+  /** The subscription root field: each of its values is one frame. */
+  field: string;
+  /** The GraphQL type of `field` (REST casing of the frame). Its `cursor` is the frame's `id:` and is left out of `data:`. */
+  eventType: string;
+  /** The variables of the precheck and the subscription, from the path params and the resume cursor. */
+  variables: (request: { params: Record<string, string>; after: string | null }) => Record<string, unknown>;
+  tags: string[];
+  summary: string;
+}
+
+/** A domain's REST face: its routes, REST-only renames, fields left out, and SSE streams. */
+export interface RestSurface {
+  routes: readonly RestRoute[];
+  aliases?: FieldAliases;
+  /** `Type.field` entries the REST face leaves out. */
+  ignored?: readonly string[];
+  streams?: readonly RestStream[];
+}

@@ -1,25 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { conversationStream } from './conversation-stream.js';
+import { restStreams } from '../routes/index.js';
+import type { RestStream } from '../routes/types.js';
+import { compileStream, serveStream } from './serve-stream.js';
 import type { StreamRequest } from './sse.js';
 
-type StreamHandler = (req: IncomingMessage, res: ServerResponse, options: StreamRequest) => Promise<void>;
-
-export interface StreamRoute {
-  method: 'GET' | 'POST';
-  path: string;
-  handle: StreamHandler;
-  /** The contract operation whose SSE response this stream serves. */
-  tags: string[];
-  summary: string;
+/** A declared stream with the handler that serves it (the bridge's router picks the one route). */
+export interface StreamRoute extends RestStream {
+  handle: (req: IncomingMessage, res: ServerResponse, options: StreamRequest) => Promise<void>;
 }
 
-/** The SSE routes of the REST face (sofa does webhooks, not streams). */
-export const streamRoutes: readonly StreamRoute[] = [
-  {
-    method: 'GET',
-    path: '/api/v1/conversations/{conversation_id}/stream',
-    handle: conversationStream,
-    tags: ['conversations'],
-    summary: 'Stream conversation metadata events',
-  },
-];
+/** The SSE routes of the REST face (sofa does webhooks, not streams), declared by the domains. */
+export const streamRoutes: readonly StreamRoute[] = restStreams.map((stream) => {
+  const compiled = compileStream(stream);
+  return { ...stream, handle: (req, res, options) => serveStream(req, res, options, compiled) };
+});

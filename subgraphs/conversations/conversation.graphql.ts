@@ -1,5 +1,7 @@
 import type { Conversation } from '../../generated/prisma/client.js';
+import { legacyEnum } from '../kernel/builder.js';
 import { builder } from './builder.js';
+import type { ConversationEventKind as ConversationEventKindValue } from './conversation.events.js';
 import {
   type ConversationEventView,
   createConversation,
@@ -13,6 +15,24 @@ import {
 } from './conversation.service.js';
 
 const ConversationRef = builder.objectRef<Conversation>('Conversation');
+
+const ConversationStatus = legacyEnum(
+  builder,
+  'ConversationStatus',
+  ['active', 'archived'],
+  'Lifecycle status of a conversation.',
+);
+
+const ConversationEventKind = legacyEnum(
+  builder,
+  'ConversationEventKind',
+  [
+    'conversation.created',
+    'conversation.title.updated',
+    'conversation.deleted',
+  ] satisfies ConversationEventKindValue[],
+  'What happened to a conversation.',
+);
 
 /** `User` belongs to identity; this subgraph adds the user's conversations to it. */
 const UserRef = builder.externalRef('User', builder.selection<{ id: string }>('id')).implement({
@@ -39,7 +59,11 @@ ConversationRef.implement({
     }),
     activeAgent: t.exposeString('activeAgent', { nullable: true, description: 'Agent that answered last.' }),
     topicHint: t.exposeString('topicHint', { nullable: true, description: 'Short topic, when known.' }),
-    status: t.exposeString('status', { description: 'Lifecycle status (active, archived).' }),
+    status: t.field({
+      type: ConversationStatus,
+      description: 'Lifecycle status.',
+      resolve: (c) => c.status as 'active' | 'archived',
+    }),
     messageCount: t.exposeInt('messageCount', { description: 'Number of messages.' }),
     lastMessagePreview: t.string({
       description: 'First 160 characters of the last message ("" when none).',
@@ -83,9 +107,7 @@ const ConversationEvent = builder.objectRef<ConversationEventView>('Conversation
     cursor: t.exposeString('cursor', {
       description: 'Position in the conversation’s event stream; resume after it.',
     }),
-    kind: t.exposeString('kind', {
-      description: 'conversation.created, conversation.title.updated or conversation.deleted.',
-    }),
+    kind: t.expose('kind', { type: ConversationEventKind, description: 'What happened.' }),
     conversationId: t.exposeID('conversationId', { description: 'The conversation.' }),
     displayName: t.exposeString('displayName', {
       nullable: true,

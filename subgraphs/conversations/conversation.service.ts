@@ -6,7 +6,7 @@ import { mapEvents, publishEvent } from '../kernel/event-bus.js';
 import { loaderFor } from '../kernel/loaders.js';
 import { keyset, type Page, type PageArgs, pageSize } from '../kernel/pagination.js';
 import { isUuid, parseArgs } from '../kernel/validation.js';
-import { actingTenant, assertScope, requireUser } from '../kernel/viewer.js';
+import { actingTenant, requireUser } from '../kernel/viewer.js';
 import {
   type ConversationEventKind,
   type ConversationEventPayload,
@@ -39,7 +39,6 @@ export async function listConversations(
   input: ListConversationsInput,
 ): Promise<Page<Conversation>> {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'conversations:read');
   const page = keyset(input, 'updatedAt', 'desc');
   const rows = await ctx.db.conversation.findMany({
     where: { tenantId, ...(input.agent ? { agentEntrypoint: input.agent } : {}), ...page.where },
@@ -56,7 +55,6 @@ export async function listUserConversations(
   limit: number | null | undefined,
 ) {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'conversations:read');
   return ctx.db.conversation.findMany({
     where: { tenantId, userId },
     orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
@@ -67,7 +65,6 @@ export async function listUserConversations(
 /** One conversation of the caller's tenant; another tenant's id is NOT_FOUND. */
 export async function getConversation(ctx: ConversationsCtx, id: string): Promise<Conversation> {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'conversations:read');
   const found = isUuid(id) ? await ctx.db.conversation.findFirst({ where: { id, tenantId } }) : null;
   if (!found) {
     throw new NotFoundError('Conversation', id);
@@ -98,7 +95,6 @@ export async function createConversation(
   input: CreateConversationInput,
 ): Promise<Conversation> {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'conversations:write');
   const data = parseArgs(CreateConversationInput, input, ['input']);
   const viewer = ctx.viewer;
   return ctx.db.$transaction(async (tx) => {
@@ -127,7 +123,6 @@ export async function renameConversation(
   id: string,
   displayName: string,
 ): Promise<Conversation> {
-  assertScope(ctx.viewer, 'conversations:write');
   const parsed = parseArgs(
     CreateConversationInput.pick({ displayName: true }).required(),
     { displayName },
@@ -146,7 +141,6 @@ export async function renameConversation(
 
 /** Hard-deletes a conversation of the caller's tenant; publishes `conversation.deleted`. */
 export async function deleteConversation(ctx: ConversationsCtx, id: string): Promise<boolean> {
-  assertScope(ctx.viewer, 'conversations:delete');
   const existing = await getConversation(ctx, id);
   await ctx.db.$transaction(async (tx) => {
     await tx.conversation.delete({ where: { id: existing.id } });

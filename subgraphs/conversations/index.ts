@@ -1,4 +1,11 @@
-import type { SubgraphModule } from '../kernel/serve-subgraph.js';
+import type { DomainModule } from '../kernel/domain.js';
+import { conversationsRest } from './rest.js';
 import { schema } from './schema.js';
+import { conversationScopes } from './scopes.js';
 
-export const conversationsSubgraph: SubgraphModule = { name: 'conversations', schema };
+export const conversationsSubgraph: DomainModule<keyof typeof conversationScopes> = {
+  name: 'conversations',
+  schema,
+  scopes: conversationScopes,
+  rest: conversationsRest,
+};

@@ -1,4 +1,11 @@
-import type { SubgraphModule } from '../kernel/serve-subgraph.js';
+import type { DomainModule } from '../kernel/domain.js';
+import { identityRest } from './rest.js';
 import { schema } from './schema.js';
+import { identityScopes } from './scopes.js';
 
-export const identitySubgraph: SubgraphModule = { name: 'identity', schema };
+export const identitySubgraph: DomainModule<keyof typeof identityScopes> = {
+  name: 'identity',
+  schema,
+  scopes: identityScopes,
+  rest: identityRest,
+};

@@ -1,5 +1,6 @@
 import type { SchemaTypes } from '../kernel/builder.js';
 import { builder } from './builder.js';
+import { type SIGNUP_INVITE_STATUSES, SignupInviteStatus } from './enums.graphql.js';
 import {
   createInvite,
   type IssuedSignupInvite,
@@ -21,7 +22,11 @@ function inviteFields(t: InviteFields) {
       nullable: true,
       description: 'The only email that may redeem the invite, if restricted.',
     }),
-    status: t.exposeString('status', { description: 'active, revoked, expired or exhausted.' }),
+    status: t.field({
+      type: SignupInviteStatus,
+      description: 'State of the invite.',
+      resolve: (i) => i.status as (typeof SIGNUP_INVITE_STATUSES)[number],
+    }),
     maxRedemptions: t.exposeInt('maxRedemptions', { description: 'How many signups the invite allows.' }),
     redeemedCount: t.exposeInt('redeemedCount', { description: 'How many signups used it so far.' }),
     expiresAt: t.expose('expiresAt', {
@@ -73,7 +78,7 @@ builder.queryField('signupInvites', (t) =>
     description: 'Signup invites (scope auth:invites).',
     authScopes: { scope: 'auth:invites' },
     args: {
-      status: t.arg.string({ description: 'active, revoked, expired or exhausted.' }),
+      status: t.arg({ type: SignupInviteStatus, description: 'Only invites in this state.' }),
       email: t.arg.string({ description: 'Invited email (exact, case-insensitive).' }),
       requestId: t.arg.id({ description: 'Signup request the invites were issued for.' }),
       limit: t.arg.int({ description: 'Page size (1–200, default 50).' }),

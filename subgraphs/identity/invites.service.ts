@@ -5,7 +5,7 @@ import { AppError, NotFoundError } from '../kernel/errors.js';
 import { mailLink } from '../kernel/mailer.js';
 import { randomToken, sha256 } from '../kernel/secrets.js';
 import { isUuid, parseArgs, UUID_RE } from '../kernel/validation.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import type { IdentityCtx, IdentityTx } from './db.js';
 
 /** An invite as operators see it (never the token, only its first characters). */
@@ -114,7 +114,6 @@ export async function listInvites(
   ctx: IdentityCtx,
   args: ListInvitesArgs,
 ): Promise<{ invites: SignupInviteView[]; total: number }> {
-  assertScope(ctx.viewer, 'auth:invites');
   const a = parseArgs(ListInvitesArgs, args, []);
   const { status, email, requestId } = a;
   const now = new Date();
@@ -162,7 +161,6 @@ export type CreateInviteInput = z.input<typeof CreateInviteInput>;
  * recorded. With `sendEmail` and an invited email, the invite is mailed as well.
  */
 export async function createInvite(ctx: IdentityCtx, input: CreateInviteInput): Promise<IssuedSignupInvite> {
-  assertScope(ctx.viewer, 'auth:invites');
   const data = parseArgs(CreateInviteInput, input, ['input']);
   const invitedEmail = data.invitedEmail?.toLowerCase() ?? null;
   const issued = await ctx.db.$transaction(async (tx) => {
@@ -189,7 +187,6 @@ export async function createInvite(ctx: IdentityCtx, input: CreateInviteInput): 
 /** Revokes an invite (scope auth:invites); unknown or already revoked → 404. */
 export async function revokeInvite(ctx: IdentityCtx, inviteId: string): Promise<SignupInviteView> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:invites');
   const notFound = new AppError('NOT_FOUND', 'Invite not found or already revoked.');
   if (!isUuid(inviteId)) {
     throw notFound;

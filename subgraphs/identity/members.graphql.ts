@@ -1,4 +1,6 @@
+import type { TenantRole } from '../kernel/viewer.js';
 import { builder } from './builder.js';
+import { TenantRoleEnum } from './enums.graphql.js';
 import {
   addTenantUser,
   getTenantUser,
@@ -15,7 +17,11 @@ const TenantUser = builder.objectRef<TenantUserView>('TenantUser').implement({
     tenantId: t.exposeID('tenantId', { description: 'Tenant id (UUID).' }),
     email: t.exposeString('email', { description: 'Sign-in email.' }),
     displayName: t.exposeString('displayName', { nullable: true, description: 'Display name.' }),
-    role: t.exposeString('role', { description: 'Role in the tenant: owner, admin, member or viewer.' }),
+    role: t.field({
+      type: TenantRoleEnum,
+      description: 'Role in the tenant.',
+      resolve: (u) => u.role as TenantRole,
+    }),
     status: t.exposeString('status', { description: 'Account status (active, disabled …).' }),
     emailVerified: t.exposeBoolean('emailVerified', { description: 'Whether the email is verified.' }),
     joinedAt: t.expose('joinedAt', { type: 'DateTime', description: 'When the user joined the tenant.' }),
@@ -39,7 +45,11 @@ const AddTenantUserInput = builder.inputType('AddTenantUserInput', {
   description: 'Add an existing user by email (no password), or create one with a password.',
   fields: (t) => ({
     email: t.string({ required: true, description: 'The user’s email.' }),
-    role: t.string({ required: true, description: 'owner (owners only), admin, member or viewer.' }),
+    role: t.field({
+      type: TenantRoleEnum,
+      required: true,
+      description: 'Role; only owners may grant the owner role.',
+    }),
     password: t.string({
       description: 'Only to create a new account: at least 14 characters, two character classes.',
     }),
@@ -50,7 +60,7 @@ const AddTenantUserInput = builder.inputType('AddTenantUserInput', {
 const UpdateTenantUserInput = builder.inputType('UpdateTenantUserInput', {
   description: 'A member’s new role.',
   fields: (t) => ({
-    role: t.string({ required: true, description: 'owner, admin, member or viewer.' }),
+    role: t.field({ type: TenantRoleEnum, required: true, description: 'New role.' }),
   }),
 });
 

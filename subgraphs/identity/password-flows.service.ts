@@ -3,7 +3,7 @@ import { recordAudit } from '../kernel/audit.js';
 import { AppError, BadRequestError, UnauthenticatedError } from '../kernel/errors.js';
 import { mailLink } from '../kernel/mailer.js';
 import { detail, invalid, zodDetails } from '../kernel/validation.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import type { IdentityCtx, IdentityTx } from './db.js';
 import { mintEmailToken, redeemEmailToken, voidEmailTokens } from './email-token.js';
 import {
@@ -188,7 +188,6 @@ export async function adminResetPassword(
   input: { userId: string; newPassword: string },
 ): Promise<PasswordFlowResult> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'support:read');
   if (!viewer.tenantId) {
     throw new BadRequestError('Tenant context is required for this operation.');
   }

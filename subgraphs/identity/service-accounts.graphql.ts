@@ -1,5 +1,6 @@
 import type { SchemaTypes } from '../kernel/builder.js';
 import { builder } from './builder.js';
+import { ServiceAccountTokenStatus } from './enums.graphql.js';
 import {
   browserIssueServiceAccountToken,
   type IssuedServiceAccountToken,
@@ -124,7 +125,10 @@ builder.queryField('serviceAccountTokens', (t) =>
     args: {
       account: t.arg.string({ description: 'Account name contains (case-insensitive).' }),
       fingerprint: t.arg.string({ description: 'Exact fingerprint.' }),
-      status: t.arg.string({ description: 'active (default), revoked or all.' }),
+      status: t.arg({
+        type: ServiceAccountTokenStatus,
+        description: 'Which tokens: active ones (default), revoked ones or all.',
+      }),
       tenantId: t.arg.id({ description: 'Tenant filter (operators; admins may only repeat theirs).' }),
       includeGlobal: t.arg.boolean({ description: 'Operators: with tenantId, also list global tokens.' }),
       limit: t.arg.int({ description: 'Page size (1–100, default 20).' }),

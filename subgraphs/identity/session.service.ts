@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../kernel/audit.js';
 import { AppError, BadRequestError, ForbiddenError, UnauthenticatedError } from '../kernel/errors.js';
+import { scopesOf } from '../kernel/scopes.js';
 import { sha256 } from '../kernel/secrets.js';
 import { scopesForRole } from '../kernel/viewer.js';
 import type { IdentityCtx, IdentityTx } from './db.js';
@@ -34,12 +35,9 @@ export interface SessionSubject {
   platformRole: string | null;
 }
 
-/** Scopes only platform operators receive (no tenant role grants them). */
-export const OPERATOR_SCOPES = ['platform:operator', 'auth:invites', 'auth:signup_requests', 'status:manage'];
-
 /** The scopes of a session: the tenant role's, plus the operator's when the user is one. */
 export function sessionScopes(who: Pick<SessionSubject, 'role' | 'platformRole'>): string[] {
-  return [...scopesForRole(who.role), ...(who.platformRole === 'operator' ? OPERATOR_SCOPES : [])];
+  return [...scopesForRole(who.role), ...(who.platformRole === 'operator' ? scopesOf('operator') : [])];
 }
 
 /** Signs an access + refresh pair for a session and stores the refresh token's hash. */

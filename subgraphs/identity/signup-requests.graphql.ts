@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { type SIGNUP_REQUEST_STATUSES, SignupRequestStatus } from './enums.graphql.js';
 import { IssuedSignupInviteRef } from './invites.graphql.js';
 import {
   approveSignupRequest,
@@ -16,7 +17,11 @@ const SignupRequest = builder.objectRef<SignupRequestView>('SignupRequest').impl
     organization: t.exposeString('organization', { nullable: true, description: 'Organization name.' }),
     fullName: t.exposeString('fullName', { nullable: true, description: 'Requester’s full name.' }),
     message: t.exposeString('message', { nullable: true, description: 'Context given by the requester.' }),
-    status: t.exposeString('status', { description: 'pending, approved or rejected.' }),
+    status: t.field({
+      type: SignupRequestStatus,
+      description: 'State of the request.',
+      resolve: (r) => r.status as (typeof SIGNUP_REQUEST_STATUSES)[number],
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was submitted.' }),
     decisionReason: t.exposeString('decisionReason', {
       nullable: true,
@@ -67,7 +72,7 @@ builder.queryField('signupRequests', (t) =>
     description: 'Signup requests (scope auth:signup_requests).',
     authScopes: { scope: 'auth:signup_requests' },
     args: {
-      status: t.arg.string({ description: 'pending, approved or rejected.' }),
+      status: t.arg({ type: SignupRequestStatus, description: 'Only requests in this state.' }),
       limit: t.arg.int({ description: 'Page size (1–200, default 50).' }),
       offset: t.arg.int({ description: 'Rows to skip (default 0).' }),
     },

@@ -3,7 +3,7 @@ import type { SignupRequest as SignupRequestRow } from '../../generated/prisma/c
 import { recordAudit } from '../kernel/audit.js';
 import { ConflictError, NotFoundError } from '../kernel/errors.js';
 import { isUuid, parseArgs } from '../kernel/validation.js';
-import { assertScope, requireUser } from '../kernel/viewer.js';
+import { requireUser } from '../kernel/viewer.js';
 import type { IdentityCtx } from './db.js';
 import { createInviteRow, type IssuedSignupInvite, mailInvite } from './invites.service.js';
 
@@ -54,7 +54,6 @@ export async function listSignupRequests(
   ctx: IdentityCtx,
   args: ListSignupRequestsArgs,
 ): Promise<{ requests: SignupRequestView[]; total: number }> {
-  assertScope(ctx.viewer, 'auth:signup_requests');
   const a = parseArgs(ListArgs, args, []);
   const where = a.status ? { status: a.status } : {};
   const [rows, total] = await Promise.all([
@@ -92,7 +91,6 @@ export async function approveSignupRequest(
   input: ApproveSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:signup_requests');
   const data = parseArgs(ApproveInput, input ?? {}, ['input']);
   if (!isUuid(requestId)) {
     throw new NotFoundError('Signup request');
@@ -147,7 +145,6 @@ export async function rejectSignupRequest(
   input: RejectSignupRequestInput | null | undefined,
 ): Promise<SignupRequestDecision> {
   const viewer = requireUser(ctx.viewer);
-  assertScope(viewer, 'auth:signup_requests');
   const data = parseArgs(RejectInput, input ?? {}, ['input']);
   if (!isUuid(requestId)) {
     throw new NotFoundError('Signup request');

@@ -1,4 +1,5 @@
 import { builder } from './builder.js';
+import { SignupAccessPolicy } from './enums.graphql.js';
 import type { IssuedSession } from './session.service.js';
 import { registerAccount, requestSignupAccess, type SignupPolicy, signupPolicy } from './signup.service.js';
 import { type Fields, sessionFields } from './types.graphql.js';
@@ -47,9 +48,7 @@ builder.mutationField('register', (t) =>
 const SignupPolicyRef = builder.objectRef<SignupPolicy>('SignupPolicy').implement({
   description: 'How this deployment admits new tenants.',
   fields: (t) => ({
-    policy: t.exposeString('policy', {
-      description: 'Signup access policy: public, invite_only or approval.',
-    }),
+    policy: t.expose('policy', { type: SignupAccessPolicy, description: 'Signup access policy.' }),
     inviteRequired: t.exposeBoolean('inviteRequired', {
       description: 'Whether signup needs an invite token.',
     }),

@@ -2,6 +2,7 @@
 import type { ObjectFieldBuilder } from '@pothos/core';
 import type { SchemaTypes } from '../kernel/builder.js';
 import { builder } from './builder.js';
+import { MfaMethodType } from './enums.graphql.js';
 import type { MfaLoginChallenge, MfaMethodView } from './mfa.service.js';
 import type { IssuedSession } from './session.service.js';
 
@@ -46,7 +47,11 @@ export const MfaMethod = builder.objectRef<MfaMethodView>('MfaMethod').implement
   description: 'A second authentication factor of the user (TOTP).',
   fields: (t) => ({
     id: t.exposeID('id', { description: 'Method id (UUID).' }),
-    methodType: t.exposeString('methodType', { description: 'Kind of factor: totp.' }),
+    methodType: t.field({
+      type: MfaMethodType,
+      description: 'Kind of factor.',
+      resolve: (m) => m.methodType as 'totp',
+    }),
     label: t.exposeString('label', { nullable: true, description: 'Label chosen at enrolment.' }),
     verifiedAt: t.expose('verifiedAt', {
       type: 'DateTime',

@@ -5,6 +5,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import type { Ctx } from './context.js';
 import { ForbiddenError, UnauthenticatedError } from './errors.js';
+import type { Scope } from './scopes.js';
 import { hasScope, isPlatformOperator, type TenantRole } from './viewer.js';
 
 export interface AuthScopes {
@@ -16,8 +17,8 @@ export interface AuthScopes {
   tenantMember: boolean;
   /** The tenant role is one of these (an exact membership test, as the legacy API had). */
   tenantRole: TenantRole[];
-  /** The credential carries this scope (`conversations:read`, `tenant:settings` …). */
-  scope: string;
+  /** The credential carries this scope: one of the domains' declared scopes (`Scope`). */
+  scope: Scope;
   /** A platform operator signed in as a user (scope `platform:operator`, granted at login). */
   platformOperator: boolean;
 }
@@ -65,6 +66,28 @@ export function createBuilder(): Builder {
   builder.addScalarType('DateTime', dateTimeScalar);
   builder.addScalarType('JSON', jsonScalar);
   return builder;
+}
+
+/** The GraphQL name of a legacy enum string: `invite_only` → `INVITE_ONLY`, `conversation.created` → `CONVERSATION_CREATED`. */
+export const enumValueName = (legacy: string) => legacy.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+
+/**
+ * A closed set as a GraphQL enum: GraphQL names in upper case, each value's internal value the legacy
+ * string, so services and the database keep the legacy strings and the REST bridge serialises them
+ * (rest-bridge/schema.ts reads the internal values).
+ */
+export function legacyEnum<const V extends string>(
+  builder: Builder,
+  name: string,
+  values: readonly V[],
+  description: string,
+) {
+  return builder.enumType(name, {
+    description,
+    values: Object.fromEntries(
+      values.map((value) => [enumValueName(value), { value, description: `\`${value}\` in REST.` }]),
+    ) as Record<string, { value: V; description: string }>,
+  });
 }
 
 const dateTimeScalar = new GraphQLScalarType<Date, string>({

@@ -1,8 +1,9 @@
 import type { JWTPayload } from 'jose';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from './errors.js';
+import { type Scope, scopesOf } from './scopes.js';
 import { requireUuid } from './validation.js';
 
-export type TenantRole = 'owner' | 'admin' | 'member' | 'viewer';
+export type TenantRole = (typeof TENANT_ROLES)[number];
 
 interface ViewerBase {
   /** Audit subject: `user:<uuid>` or `api-key:<uuid>`. */
@@ -41,33 +42,16 @@ export interface ApiKeyViewer extends ViewerBase {
 /** Who is calling, as verified by the kernel: a user (access token) or a tenant API key. */
 export type Viewer = UserViewer | ApiKeyViewer;
 
-/** Owners and admins hold the same scopes; they differ in who may manage owners. */
-const MANAGER_SCOPES = [
-  'conversations:read',
-  'conversations:write',
-  'conversations:delete',
-  'workflows:delete',
-  'tools:read',
-  'billing:read',
-  'billing:manage',
-  'support:read',
-  'activity:read',
-  'tenant:settings',
-];
+/** The tenant roles, highest first. */
+export const TENANT_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
+const ROLES: readonly TenantRole[] = TENANT_ROLES;
 
-const ROLE_SCOPES: Record<TenantRole, string[]> = {
-  owner: MANAGER_SCOPES,
-  admin: MANAGER_SCOPES,
-  member: ['conversations:read', 'conversations:write', 'tools:read'],
-  viewer: ['conversations:read', 'tools:read'],
-};
-
-/** Every scope a tenant role can grant (what an API key may carry). */
-export const TENANT_SCOPES: readonly string[] = [...new Set(Object.values(ROLE_SCOPES).flat())];
-
-/** The scopes a tenant role grants, fixed into the access token at login. */
-export function scopesForRole(role: string): string[] {
-  return ROLE_SCOPES[role as TenantRole] ?? ROLE_SCOPES.viewer;
+/**
+ * The scopes a tenant role grants, fixed into the access token at login (an unknown role gets the
+ * viewer's). Each domain declares its grants (`scopes` in its module); subgraphs/registry.ts installs them.
+ */
+export function scopesForRole(role: string): Scope[] {
+  return [...scopesOf(ROLES.includes(role as TenantRole) ? (role as TenantRole) : 'viewer')];
 }
 
 /** Exact match, `<namespace>:*`, or the `support:*` superuser scope. */
@@ -80,7 +64,7 @@ export function hasScope(viewer: Viewer | null, scope: string): boolean {
 }
 
 function asRole(value: unknown): TenantRole | null {
-  return value === 'owner' || value === 'admin' || value === 'member' || value === 'viewer' ? value : null;
+  return ROLES.includes(value as TenantRole) ? (value as TenantRole) : null;
 }
 
 /** Builds the viewer from verified access-token claims. */
@@ -132,7 +116,7 @@ export function isPlatformOperator(viewer: Viewer | null): boolean {
 }
 
 /** Throws FORBIDDEN unless the viewer holds the scope (UNAUTHENTICATED without a viewer). */
-export function assertScope(viewer: Viewer | null, scope: string): asserts viewer is Viewer {
+export function assertScope(viewer: Viewer | null, scope: Scope): asserts viewer is Viewer {
   if (!viewer) {
     throw new UnauthenticatedError();
   }

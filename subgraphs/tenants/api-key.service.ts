@@ -3,8 +3,9 @@ import { generateApiKey } from '../kernel/api-keys.js';
 import { recordAudit } from '../kernel/audit.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../kernel/errors.js';
 import { keyset, type Page, type PageArgs } from '../kernel/pagination.js';
+import { tenantScopes } from '../kernel/scopes.js';
 import { invalid, parseArgs, requireUuid } from '../kernel/validation.js';
-import { actingTenant, hasScope, requireUser, TENANT_SCOPES } from '../kernel/viewer.js';
+import { actingTenant, hasScope, requireUser } from '../kernel/viewer.js';
 import type { TenantsCtx } from './db.js';
 
 /** Active (unrevoked) keys a tenant may hold at once. */
@@ -33,7 +34,7 @@ export const CreateApiKeyInput = z.strictObject({
   scopes: z
     .array(z.string().min(1).max(64))
     .min(1)
-    .max(TENANT_SCOPES.length)
+    .refine((s) => s.length <= tenantScopes().length, { error: 'Too many scopes.' })
     .refine((s) => new Set(s).size === s.length, 'Scopes must not repeat.'),
   // A string, not the DateTime scalar: bad values must be a validation error, not a gateway failure.
   expiresAt: z.iso
@@ -56,12 +57,13 @@ export async function createApiKey(
   const access = actingTenant(ctx, { tenantId, manage: true });
   const viewer = requireUser(access.viewer);
   const data = parseArgs(CreateApiKeyInput, input, ['input']);
-  const unknown = data.scopes.filter((s) => !TENANT_SCOPES.includes(s));
+  const allowed: readonly string[] = tenantScopes();
+  const unknown = data.scopes.filter((s) => !allowed.includes(s));
   if (unknown.length) {
     throw invalid(
       unknown.map((s) => ({
         loc: ['input', 'scopes', data.scopes.indexOf(s)],
-        msg: `Unknown scope ${s}; allowed: ${TENANT_SCOPES.join(', ')}.`,
+        msg: `Unknown scope ${s}; allowed: ${allowed.join(', ')}.`,
         type: 'value_error',
       })),
     );

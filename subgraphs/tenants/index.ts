@@ -1,4 +1,11 @@
-import type { SubgraphModule } from '../kernel/serve-subgraph.js';
+import type { DomainModule } from '../kernel/domain.js';
+import { tenantsRest } from './rest.js';
 import { schema } from './schema.js';
+import { tenantScopes } from './scopes.js';
 
-export const tenantsSubgraph: SubgraphModule = { name: 'tenants', schema };
+export const tenantsSubgraph: DomainModule<keyof typeof tenantScopes> = {
+  name: 'tenants',
+  schema,
+  scopes: tenantScopes,
+  rest: tenantsRest,
+};

@@ -79,7 +79,7 @@ builder.queryField('tenantSettings', (t) =>
   t.field({
     type: TenantSettings,
     description: 'Settings of the caller’s tenant (owners and admins).',
-    authScopes: { tenantRole: ['owner', 'admin'] },
+    authScopes: { $all: { tenantRole: ['owner', 'admin'], scope: 'tenant:settings' } },
     resolve: (_root, _args, ctx) => getTenantSettings(ctx),
   }),
 );
@@ -88,7 +88,7 @@ builder.mutationField('updateTenantSettings', (t) =>
   t.field({
     type: TenantSettings,
     description: 'Replace the settings of the caller’s tenant (owners and admins).',
-    authScopes: { tenantRole: ['owner', 'admin'] },
+    authScopes: { $all: { tenantRole: ['owner', 'admin'], scope: 'tenant:settings' } },
     args: { input: t.arg({ type: UpdateTenantSettingsInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       updateTenantSettings(ctx, {

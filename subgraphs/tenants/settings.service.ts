@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordAudit } from '../kernel/audit.js';
 import { parseArgs } from '../kernel/validation.js';
-import { actingTenant, assertScope } from '../kernel/viewer.js';
+import { actingTenant } from '../kernel/viewer.js';
 import type { TenantsCtx } from './db.js';
 
 const BillingContact = z.strictObject({
@@ -40,7 +40,6 @@ export interface TenantSettingsView {
 /** The caller's tenant settings; defaults (empty lists and maps) when none were saved. */
 export async function getTenantSettings(ctx: TenantsCtx): Promise<TenantSettingsView> {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'tenant:settings');
   const row = await ctx.db.tenantSettings.findUnique({ where: { tenantId } });
   if (!row) {
     return {
@@ -70,7 +69,6 @@ export async function updateTenantSettings(
   input: UpdateTenantSettingsInput,
 ): Promise<TenantSettingsView> {
   const { tenantId } = actingTenant(ctx);
-  assertScope(ctx.viewer, 'tenant:settings');
   const data = parseArgs(UpdateTenantSettingsInput, input, ['input']);
   const planMetadata = Object.fromEntries(
     Object.entries(data.planMetadata)

@@ -1,12 +1,16 @@
+import { legacyEnum } from '../kernel/builder.js';
 import { builder } from './builder.js';
 import {
   createTenant,
   getCurrentTenant,
   getTenant,
   getTenantRef,
+  TENANT_STATUSES,
   type TenantView,
   updateTenant,
 } from './tenant.service.js';
+
+const TenantStatus = legacyEnum(builder, 'TenantStatus', TENANT_STATUSES, 'Lifecycle status of a tenant.');
 
 export const TenantRef = builder.objectRef<TenantView>('Tenant').implement({
   description: 'A tenant account: the unit of isolation for every tenant-owned resource.',
@@ -14,7 +18,11 @@ export const TenantRef = builder.objectRef<TenantView>('Tenant').implement({
     id: t.exposeID('id', { description: 'Tenant id (UUID).' }),
     name: t.exposeString('name', { description: 'Display name.' }),
     slug: t.exposeString('slug', { description: 'URL-safe unique slug derived from the name.' }),
-    status: t.exposeString('status', { description: 'Lifecycle status (active, suspended).' }),
+    status: t.field({
+      type: TenantStatus,
+      description: 'Lifecycle status.',
+      resolve: (tenant) => tenant.status as (typeof TENANT_STATUSES)[number],
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last update time.' }),
   }),
@@ -51,7 +59,7 @@ const UpdateTenantInput = builder.inputType('UpdateTenantInput', {
   description: 'Changes to a tenant; omitted fields stay as they are.',
   fields: (t) => ({
     name: t.string({ description: 'New display name (2–128 characters).' }),
-    status: t.string({ description: 'New status: active or suspended (platform operators only).' }),
+    status: t.field({ type: TenantStatus, description: 'New status (platform operators only).' }),
   }),
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { subgraphs } from '../../subgraphs/registry.js';
 import { contractProblems } from '../kit/contract.js';
 import { type Account, bootStack, type TestStack, take } from '../kit/stack.js';
 
@@ -67,7 +68,7 @@ describe('gateway endpoints', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       status: 'ok',
-      subgraphs: { identity: 'ok', tenants: 'ok', conversations: 'ok' },
+      subgraphs: Object.fromEntries(subgraphs.map((s) => [s.name, 'ok'])),
     });
   });
 

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { subgraphs } from '../../subgraphs/registry.js';
 import { take } from '../kit/stack.js';
 
 /**
@@ -46,20 +47,22 @@ beforeAll(async () => {
   if (!DATABASE_URL) {
     return;
   }
-  const identity = await subgraph('identity', ['--migrate']);
-  const [tenants, conversations, conversationsReplica] = await Promise.all([
-    subgraph('tenants'),
-    subgraph('conversations'),
-    subgraph('conversations'),
-  ]);
-  replicaUrl = conversationsReplica;
+  // The first process applies the migrations; then every other subgraph of the registry, plus a
+  // second conversations replica.
+  const [first, ...rest] = subgraphs.map((s) => s.name) as [string, ...string[]];
+  const urls: Record<string, string> = { [first]: await subgraph(first, ['--migrate']) };
+  const started = await Promise.all([...rest, 'conversations'].map((name) => subgraph(name)));
+  rest.forEach((name, i) => {
+    urls[name] = started[i] as string;
+  });
+  replicaUrl = started.at(-1) as string;
   const graphql = await start(
     ['gateway/main.ts', '--gateway-only'],
     {
       PORT: '0',
-      SUBGRAPH_IDENTITY_URL: identity,
-      SUBGRAPH_TENANTS_URL: tenants,
-      SUBGRAPH_CONVERSATIONS_URL: conversations,
+      ...Object.fromEntries(
+        Object.entries(urls).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+      ),
     },
     /GraphQL\s+(\S+)\/graphql/,
   );
@@ -129,7 +132,7 @@ describe.skipIf(!DATABASE_URL)('separate processes over PostgreSQL', () => {
       expect(((await rename.json()) as { errors?: unknown }).errors).toBeUndefined();
       const [event] = await events;
       expect(event?.data?.conversationEvents).toEqual({
-        kind: 'conversation.title.updated',
+        kind: 'CONVERSATION_TITLE_UPDATED',
         displayName: 'Crossed',
         conversation: { user: { email } },
       });

@@ -390,7 +390,7 @@ describe('authenticating with a key', () => {
     );
     const [event] = await live;
     expect(event?.data?.conversationEvents).toEqual({
-      kind: 'conversation.title.updated',
+      kind: 'CONVERSATION_TITLE_UPDATED',
       displayName: 'Renamed',
     });
   });

@@ -177,8 +177,8 @@ describe('conversation events', () => {
     );
     const events = (await received).map((r) => r.data?.conversationEvents);
     expect(events.map((e) => [e?.kind, e?.displayName])).toEqual([
-      ['conversation.title.updated', 'Renamed'],
-      ['conversation.title.updated', 'Again'],
+      ['CONVERSATION_TITLE_UPDATED', 'Renamed'],
+      ['CONVERSATION_TITLE_UPDATED', 'Again'],
     ]);
     expect(events[0]?.conversation.user.email).toBe(owner.email);
 

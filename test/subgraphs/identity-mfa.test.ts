@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Secret } from 'otpauth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { identityRoutes } from '../../rest-bridge/routes/identity.js';
+import { routes } from '../../rest-bridge/routes/index.js';
 import { matchTotpStep, totpAt, totpForStep, totpStep } from '../../subgraphs/identity/mfa.service.js';
 import { contractProblems } from '../kit/contract.js';
 import { type Account, bootStack, type RestResult, type TestStack } from '../kit/stack.js';
@@ -36,9 +36,7 @@ async function call<T = Record<string, unknown>>(
   return res;
 }
 
-const LOGIN_STATUS_WITH_MFA = identityRoutes.find((r) => r.path === '/api/v1/auth/token')?.statusFor
-  ? 202
-  : 200;
+const LOGIN_STATUS_WITH_MFA = routes.find((r) => r.path === '/api/v1/auth/token')?.statusFor ? 202 : 200;
 
 async function login(account: Account) {
   return call<Record<string, unknown>>('POST', '/api/v1/auth/token', '/api/v1/auth/token', {

@@ -298,7 +298,7 @@ describe('operators', () => {
 
   it('are served over GraphQL too', async () => {
     const res = await t.gql<{ serviceAccountTokens: { total: number } }>(
-      '{ serviceAccountTokens(status: "all") { total items { jti account } } }',
+      '{ serviceAccountTokens(status: ALL) { total items { jti account } } }',
       {},
       ownerA.accessToken,
     );

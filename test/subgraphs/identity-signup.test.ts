@@ -77,7 +77,7 @@ describe('public policy', () => {
     expect(contractProblems('GET', POLICY, 200, res.body)).toEqual([]);
     expect(res.body).toEqual({ policy: 'public', invite_required: false, request_access_enabled: false });
     const gql = await t.gql<{ signupPolicy: Body }>('{ signupPolicy { policy inviteRequired } }');
-    expect(gql.data?.signupPolicy).toEqual({ policy: 'public', inviteRequired: false });
+    expect(gql.data?.signupPolicy).toEqual({ policy: 'PUBLIC', inviteRequired: false });
   });
 
   it('registers without an invite and records the password in the history', async () => {
@@ -502,7 +502,7 @@ describe('approval policy', () => {
 
   it('serves the operator surface over GraphQL too', async () => {
     const res = await t.gql<{ signupRequests: { total: number }; signupInvites: { total: number } }>(
-      '{ signupRequests(status: "approved") { total } signupInvites { total } }',
+      '{ signupRequests(status: APPROVED) { total } signupInvites { total } }',
       {},
       operator.token,
     );

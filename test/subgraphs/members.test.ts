@@ -172,7 +172,7 @@ describe('reading users', () => {
       { t: owner.tenantId, u: viewer.userId },
       admin.token,
     );
-    expect(gql.data?.tenantUser).toEqual({ role: 'viewer', email: viewer.email });
+    expect(gql.data?.tenantUser).toEqual({ role: 'VIEWER', email: viewer.email });
   });
 
   it('answers 403 to members and viewers, 401 anonymously, 404 for other tenants and non-members, 422 for bad ids', async () => {

@@ -217,10 +217,10 @@ describe('PATCH /api/tenants/{tenant_id}', () => {
     expect(suspend.body.status).toBe('suspended');
     const back = await t.gql<{ updateTenant: { status: string } }>(
       'mutation($id: ID!, $input: UpdateTenantInput!) { updateTenant(tenantId: $id, input: $input) { status } }',
-      { id: other.tenantId, input: { status: 'active' } },
+      { id: other.tenantId, input: { status: 'ACTIVE' } },
       operator,
     );
-    expect(back.data?.updateTenant.status).toBe('active');
+    expect(back.data?.updateTenant.status).toBe('ACTIVE');
   });
 
   it('refuses bad input with a 4xx envelope and changes nothing', async () => {
