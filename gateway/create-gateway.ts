@@ -82,6 +82,9 @@ export async function startGateway(
       new CredentialForwardingDataSource({ url }),
     ]),
   );
+  // @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints
+  // (169.254.169.254) at start-up: a self-hosted platform phones nowhere unless its operator opts in.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= config.APOLLO_TELEMETRY === 'true' ? 'false' : 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) =>

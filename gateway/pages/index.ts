@@ -45,7 +45,12 @@ const PAGES: MailPage[] = [
     path: '/verify-email',
     name: 'verify-email',
     title: 'Verify your email address',
-    body: '<p>This link confirms the email address of your account.</p>',
+    // A click, not the page load, spends the token: mail scanners that open links (and run their
+    // scripts) must not use it up before the person does.
+    body: `<p>This link confirms the email address of your account.</p>
+  <form id="form" method="post" novalidate>
+    <button type="submit">Verify my email address</button>
+  </form>`,
   },
   {
     path: '/reset-password',

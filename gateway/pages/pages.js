@@ -115,22 +115,25 @@ function deadLink(result, again) {
   ]);
 }
 
-/** /verify-email?token=…: verifies on arrival. */
-async function verifyEmail() {
+/** /verify-email?token=…: verifies when the person confirms (a click). */
+function verifyEmail() {
   const token = tokenFrom('token');
   if (!token) {
     return;
   }
-  show('info', 'Verifying your email address…');
-  const result = await post('/api/v1/auth/email/verify', { token });
-  if (result.status === 200) {
-    show('ok', 'Your email address is verified.', ['Sign in again to continue; you can close this page.']);
-  } else if (result.status === 400 || result.status === 422) {
-    deadLink(result, 'Sign in and ask for a new verification email.');
-  } else {
-    const { title, lines } = failure(result);
-    show('error', title, lines);
-  }
+  onSubmit(async () => {
+    show('info', 'Verifying your email address…');
+    const result = await post('/api/v1/auth/email/verify', { token });
+    if (result.status === 200) {
+      form.remove();
+      show('ok', 'Your email address is verified.', ['Sign in again to continue; you can close this page.']);
+    } else if (result.status === 400 || result.status === 422) {
+      deadLink(result, 'Sign in and ask for a new verification email.');
+    } else {
+      const { title, lines } = failure(result);
+      show('error', title, lines);
+    }
+  });
 }
 
 /** /reset-password?token=…: a new password, twice. */

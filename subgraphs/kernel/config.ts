@@ -55,6 +55,8 @@ const ConfigSchema = z.object({
   REQUIRE_EMAIL_VERIFICATION: z.enum(['true', 'false']).default('false'),
   /** Set to "false" to turn rate limits off (load tests only). */
   RATE_LIMITS: z.enum(['true', 'false']).default('true'),
+  /** `true`: let @apollo/gateway send its usage telemetry to Apollo (and probe cloud metadata endpoints). */
+  APOLLO_TELEMETRY: z.enum(['true', 'false']).default('false'),
   /** Login: failed attempts allowed per client IP in AUTH_LOGIN_WINDOW_SECONDS before 429. */
   AUTH_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(50),
   /** Login: attempts (any outcome) allowed per email in the window before 429. */

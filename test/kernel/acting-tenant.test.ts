@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError } from '../../subgraphs/kernel/errors.js';
+// The registry installs the domains' role → scope table, as every serving process does.
+import '../../subgraphs/registry.js';
 import { actingTenant, type Caller, scopesForRole, viewerFromClaims } from '../../subgraphs/kernel/viewer.js';
 
 const own = randomUUID();
