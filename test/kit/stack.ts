@@ -46,15 +46,18 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-let snapshot: Blob | undefined;
+let snapshot: { file: string; data: Blob } | undefined;
 
 /** The migrated PGlite data directory test/kit/global-setup.ts dumped, read once per worker. */
 function migratedSnapshot(): Blob | undefined {
   const file = process.env[SNAPSHOT_ENV];
-  if (file && !snapshot) {
-    snapshot = new Blob([readFileSync(file)]);
+  if (!file) {
+    return undefined;
   }
-  return snapshot;
+  if (snapshot?.file !== file) {
+    snapshot = { file, data: new Blob([readFileSync(file)]) };
+  }
+  return snapshot.data;
 }
 
 /**
@@ -72,9 +75,10 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     SSE_HEARTBEAT_MS: '200',
     ...env,
   });
-  // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each stack starts
-  // from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
-  const from = config.DATABASE_URL ? undefined : migratedSnapshot();
+  // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each in-memory
+  // stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
+  const from =
+    !config.DATABASE_URL && config.DATA_DIR.startsWith('memory://') ? migratedSnapshot() : undefined;
   const stack = await startEmbedded(
     config,
     readSupergraph(),
