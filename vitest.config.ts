@@ -14,7 +14,11 @@ export default defineConfig({
     globalSetup: ['test/kit/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
-    // Each file boots its own stack; two at a time on two cores.
+    // Each file boots its own stack (from the PGlite snapshot global-setup.ts migrated); two at a time
+    // on two cores. Files share a worker's module cache: the platform's modules, the compiled PGlite
+    // WASM and the snapshot load once per worker, not once per file. So no `vi.mock`/`vi.stubEnv` or
+    // other module-level state a later file could inherit (pass settings to bootStack instead).
     maxWorkers: 2,
+    isolate: false,
   },
 });

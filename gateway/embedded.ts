@@ -1,5 +1,5 @@
 import { type Config, loadConfig } from '../subgraphs/kernel/config.js';
-import { createKernel, type Kernel } from '../subgraphs/kernel/kernel.js';
+import { createKernel, type Kernel, type KernelOptions } from '../subgraphs/kernel/kernel.js';
 import { type ServedSubgraph, serveSubgraph } from '../subgraphs/kernel/serve-subgraph.js';
 import { subgraphs } from '../subgraphs/registry.js';
 import { type RunningGateway, readSupergraph, startGateway } from './create-gateway.js';
@@ -18,9 +18,9 @@ export interface EmbeddedStack {
 export async function startEmbedded(
   config: Config = loadConfig(),
   supergraphSdl = readSupergraph(),
-  options: { migrate?: boolean } = {},
+  options: KernelOptions = {},
 ): Promise<EmbeddedStack> {
-  const kernel = await createKernel(config, { migrate: options.migrate ?? true });
+  const kernel = await createKernel(config, { ...options, migrate: options.migrate ?? true });
   const served = await Promise.all(
     subgraphs.map((s) => serveSubgraph(kernel, s, { host: '127.0.0.1', port: 0 })),
   );

@@ -263,7 +263,7 @@ async function issueToken(
   };
 }
 
-/** The raw bearer credential, when the kernel exposes it on the context (see the report). */
+/** The raw bearer credential as presented (`ctx.credential`, set by the kernel's createContext). */
 function presentedCredential(ctx: IdentityCtx): string | null {
   return ctx.credential;
 }

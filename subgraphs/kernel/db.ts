@@ -70,6 +70,11 @@ export interface DatabaseOptions {
   url?: string | undefined;
   /** Directory of the embedded database; `memory://` for a throwaway one. */
   dataDir?: string | undefined;
+  /**
+   * PGlite only: a data-directory tarball (`PGlite.dumpDataDir()`) to start a NEW database from, e.g.
+   * one already migrated; skips initdb. Tests use it to migrate once instead of once per stack.
+   */
+  snapshot?: Blob | undefined;
 }
 
 /** Opens PostgreSQL when a URL is given, otherwise the embedded PGlite with pgvector. */
@@ -85,7 +90,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: () => prisma.$disconnect(),
     };
   }
-  const pglite = await openPglite(options.dataDir ?? './.data');
+  const pglite = await openPglite(options.dataDir ?? './.data', options.snapshot);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   return {
     kind: 'pglite',
@@ -99,14 +104,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-export async function openPglite(dataDir: string): Promise<PGlite> {
+export async function openPglite(dataDir: string, snapshot?: Blob): Promise<PGlite> {
+  const from = snapshot ? { loadDataDir: snapshot } : {};
   if (dataDir.startsWith('memory://')) {
-    return PGlite.create({ dataDir, extensions: { vector } });
+    return PGlite.create({ dataDir, extensions: { vector }, ...from });
   }
   // PGlite needs the parent directory to exist.
   const dir = resolve(dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  return PGlite.create({ dataDir: dir, extensions: { vector } });
+  return PGlite.create({ dataDir: dir, extensions: { vector }, ...from });
 }
 
 /**

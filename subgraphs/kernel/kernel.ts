@@ -25,6 +25,8 @@ export interface Kernel {
 export interface KernelOptions {
   /** Apply pending migrations before serving (the embedded default does). */
   migrate?: boolean;
+  /** PGlite only: start the database from this data-dir tarball (see DatabaseOptions.snapshot). */
+  snapshot?: Blob;
 }
 
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
@@ -33,6 +35,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR.startsWith('memory://') ? config.DATA_DIR : resolve(config.DATA_DIR),
+    snapshot: options.snapshot,
   });
   if (options.migrate) {
     const applied = await deployMigrations(database);

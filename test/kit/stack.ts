@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { readSupergraph } from '../../gateway/create-gateway.js';
 import { type EmbeddedStack, startEmbedded } from '../../gateway/embedded.js';
 import { loadConfig } from '../../subgraphs/kernel/config.js';
+import { SNAPSHOT_ENV } from './global-setup.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
   data?: T | null;
@@ -44,6 +46,20 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
+let snapshot: { file: string; data: Blob } | undefined;
+
+/** The migrated PGlite data directory test/kit/global-setup.ts dumped, read once per worker. */
+function migratedSnapshot(): Blob | undefined {
+  const file = process.env[SNAPSHOT_ENV];
+  if (!file) {
+    return undefined;
+  }
+  if (snapshot?.file !== file) {
+    snapshot = { file, data: new Blob([readFileSync(file)]) };
+  }
+  return snapshot.data;
+}
+
 /**
  * Boots the whole platform on port 0: PGlite in memory by default, PostgreSQL when DATABASE_URL is
  * set (tests isolate by tenant, so a shared database is fine).
@@ -59,8 +75,15 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     SSE_HEARTBEAT_MS: '200',
     ...env,
   });
-  // A shared PostgreSQL is migrated once by test/kit/global-setup.ts; each PGlite stack migrates its own.
-  const stack = await startEmbedded(config, readSupergraph(), { migrate: !config.DATABASE_URL });
+  // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each in-memory
+  // stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
+  const from =
+    !config.DATABASE_URL && config.DATA_DIR.startsWith('memory://') ? migratedSnapshot() : undefined;
+  const stack = await startEmbedded(
+    config,
+    readSupergraph(),
+    from ? { migrate: false, snapshot: from } : { migrate: !config.DATABASE_URL },
+  );
   const url = stack.gateway.url;
   const clients: Client[] = [];
   const api: TestStack = {

@@ -1,8 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueServiceAccountToken } from '../../subgraphs/identity/service-accounts.service.js';
-import { createContext } from '../../subgraphs/kernel/context.js';
 import { contractProblems } from '../kit/contract.js';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
 
@@ -322,39 +320,73 @@ describe('machine issuance (/issue)', () => {
     expect(await t.stack.kernel.database.prisma.serviceAccountToken.count()).toBe(before);
   });
 
-  // Service level: the kernel context does not carry the raw bearer credential yet (see the report).
-  async function devContext(credential: string | null) {
-    const base = await createContext(t.stack.kernel, {});
-    return Object.assign(base, {
-      credential,
-      config: { ...base.config, SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE: 'true' as const },
-    });
-  }
-
-  it('with the dev flag on, refuses any credential but dev-local (401)', async () => {
-    for (const credential of ['vault:forged', null]) {
-      await expect(
-        issueServiceAccountToken(await devContext(credential), {
-          account: 'demo-bot',
-          scopes: ['chat:write'],
-        }),
-      ).rejects.toMatchObject({
-        code: 'UNAUTHENTICATED',
-        message: 'Vault-signed credential required for service-account issuance.',
+  // The dev flag is a deployment setting: a second stack with it on, driven through HTTP like a client.
+  describe('with SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE=true', () => {
+    let dev: TestStack;
+    beforeAll(async () => {
+      dev = await bootStack({
+        SERVICE_ACCOUNT_DEV_LOCAL_ISSUANCE: 'true',
+        // A shared PostgreSQL shares the counters with this file's other stack.
+        SERVICE_ACCOUNT_ISSUE_PER_MINUTE: '1000',
       });
-    }
-  });
-
-  it('with the dev flag on, issues with the dev-local credential', async () => {
-    const issued = await issueServiceAccountToken(await devContext('dev-local'), {
-      account: 'demo-bot',
-      scopes: ['conversations:read', 'chat:write'],
-      force: true,
     });
-    expect(issued).toMatchObject({ account: 'demo-bot', tenantId: null, tokenUse: 'refresh' });
-    expect(decodeJwt(issued.refreshToken)).toMatchObject({
-      sub: 'service-account:demo-bot',
-      scope: 'chat:write conversations:read',
+    afterAll(async () => {
+      await dev?.close();
+    });
+
+    it('refuses any credential but dev-local (401) and issues nothing', async () => {
+      const prisma = dev.stack.kernel.database.prisma;
+      const before = await prisma.serviceAccountToken.count();
+      const user = await dev.register();
+      for (const token of ['vault:forged', user.accessToken, undefined]) {
+        const res = await dev.rest<Body>('POST', ISSUE, {
+          body: { account: 'demo-bot', scopes: ['chat:write'] },
+          ...(token ? { token } : {}),
+        });
+        expect(res.status).toBe(401);
+        expect(contractProblems('POST', ISSUE, 401, res.body)).toEqual([]);
+        expect(res.body).toMatchObject({
+          success: false,
+          error: 'Unauthorized',
+          message: 'Vault-signed credential required for service-account issuance.',
+        });
+      }
+      expect(await prisma.serviceAccountToken.count()).toBe(before);
+    });
+
+    it('issues with `Authorization: Bearer dev-local` (201), stored only as a hash', async () => {
+      const res = await dev.rest<Body>('POST', ISSUE, {
+        token: 'dev-local',
+        body: { account: 'demo-bot', scopes: ['conversations:read', 'chat:write'], force: true },
+      });
+      expect(res.status).toBe(201);
+      expect(contractProblems('POST', ISSUE, 201, res.body)).toEqual([]);
+      expect(res.body).toMatchObject({ account: 'demo-bot', tenant_id: null, token_use: 'refresh' });
+      const claims = decodeJwt(res.body.refresh_token as string);
+      expect(claims).toMatchObject({
+        sub: 'service-account:demo-bot',
+        scope: 'chat:write conversations:read',
+      });
+      const row = await dev.stack.kernel.database.prisma.serviceAccountToken.findUniqueOrThrow({
+        where: { jti: claims.jti as string },
+      });
+      expect(row.tokenHash).toBe(
+        createHash('sha256')
+          .update(res.body.refresh_token as string)
+          .digest('hex'),
+      );
+    });
+
+    it('validates the body after the credential (422), issuing nothing', async () => {
+      const prisma = dev.stack.kernel.database.prisma;
+      const before = await prisma.serviceAccountToken.count();
+      const res = await dev.rest<Body>('POST', ISSUE, {
+        token: 'dev-local',
+        body: { scopes: ['chat:write'] },
+      });
+      expect(res.status).toBe(422);
+      expect(contractProblems('POST', ISSUE, 422, res.body)).toEqual([]);
+      expect(await prisma.serviceAccountToken.count()).toBe(before);
     });
   });
 });

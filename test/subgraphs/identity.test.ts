@@ -1,5 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  SignJWT,
+} from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractProblems } from '../kit/contract.js';
 import { bootStack, type TestStack } from '../kit/stack.js';
@@ -250,13 +258,19 @@ describe('JWT checklist: every forged or misused token is refused', () => {
         'agent-api',
       ),
     );
-    const future = await keys.sign(
-      { sub: claims.sub, token_use: 'access', tenant_id: claims.tenant_id },
-      600,
-      'agent-api',
-    );
-    const futureClaims = decodeJwt(future);
-    expect(futureClaims.nbf).toBeLessThanOrEqual(now + 1);
+    // Not yet valid: the caller's own claims re-signed with the platform's signing key, `nbf` in the
+    // future. The same claims with the issued `nbf` pass, so only `nbf` is what is refused.
+    const stored = await t.stack.kernel.database.prisma.signingKey.findUniqueOrThrow({
+      where: { kid: keys.activeKid },
+    });
+    const platformKey = await importJWK(stored.privateJwk as JWK, 'EdDSA');
+    const resigned = (nbf: number) =>
+      new SignJWT({ ...claims, nbf })
+        .setProtectedHeader({ alg: 'EdDSA', kid: keys.activeKid, typ: 'JWT' })
+        .sign(platformKey);
+    const asIssued = await t.rest('GET', '/api/v1/auth/me', { token: await resigned(claims.nbf as number) });
+    expect(asIssued.status).toBe(200);
+    await refused(await resigned(now + 120));
     await refused(
       await keys.sign(
         { sub: claims.sub, token_use: 'access', tenant_id: claims.tenant_id },
