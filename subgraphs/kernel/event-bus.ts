@@ -48,29 +48,51 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
   return row.lastSeq;
 }
 
-/** An async iterator whose `return()` detaches at once (an async generator would wait for the next event). */
+/** Rows per read: replay, catch-up and live reads all page (keyset on `seq`) until the head. */
+export const EVENT_PAGE_SIZE = 1000;
+
+/**
+ * Live events a subscriber may hold undelivered; past that it stops taking pushes and pages from the
+ * table instead (after its cursor), so a slow consumer costs memory for one page, not for the backlog.
+ */
+const MAX_QUEUED = EVENT_PAGE_SIZE;
+
+/**
+ * An async iterator whose `return()` detaches at once (an async generator would wait for the next
+ * event). Until it has caught up with its hub it reads pages itself, as the consumer pulls; then it
+ * takes the events the hub pushes. `cursor` is the last event queued, so the two never overlap.
+ */
 class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
   private queue: StoredEvent<P>[] = [];
   private waiting: ((r: IteratorResult<StoredEvent<P>>) => void) | null = null;
   private failure: ((e: unknown) => void) | null = null;
+  /** Reading from the table instead of taking pushes (replay, or fell behind). */
+  catchingUp: boolean;
+  private reading = false;
   done = false;
 
   constructor(
     public cursor: bigint,
-    private readonly onClose: (s: Subscription<P>) => void,
-  ) {}
+    private readonly hub: StreamHub,
+    resume: boolean,
+  ) {
+    this.catchingUp = resume;
+  }
 
   push(event: StoredEvent<P>) {
-    if (this.done || event.seq <= this.cursor) {
+    if (this.done || this.catchingUp || event.seq <= this.cursor) {
       return;
     }
-    this.cursor = event.seq;
     if (this.waiting) {
+      this.cursor = event.seq;
       const resolve = this.waiting;
       this.waiting = null;
       this.failure = null;
       resolve({ value: event, done: false });
+    } else if (this.queue.length >= MAX_QUEUED) {
+      this.catchingUp = true;
     } else {
+      this.cursor = event.seq;
       this.queue.push(event);
     }
   }
@@ -80,13 +102,49 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
     void this.return();
   }
 
-  next(): Promise<IteratorResult<StoredEvent<P>>> {
-    const event = this.queue.shift();
-    if (event) {
-      return Promise.resolve({ value: event, done: false });
+  /** Reads the next page after the cursor; goes live once the page reaches the hub's head. */
+  private async catchUp(): Promise<void> {
+    this.reading = true;
+    try {
+      const head = await this.hub.ready;
+      const page = await this.hub.bus.read(this.hub.stream, this.cursor);
+      if (this.done) {
+        return;
+      }
+      for (const event of page as StoredEvent<P>[]) {
+        if (event.seq > this.cursor) {
+          this.cursor = event.seq;
+          this.queue.push(event);
+        }
+      }
+      // Synchronous with the check: every event up to the hub's cursor has been pushed already,
+      // and anything after ours that the hub pushes later is taken (or skipped if already read).
+      if (page.length < EVENT_PAGE_SIZE && this.cursor >= (this.hub.cursor ?? head)) {
+        this.catchingUp = false;
+      }
+    } finally {
+      this.reading = false;
     }
-    if (this.done) {
-      return Promise.resolve({ value: undefined, done: true });
+  }
+
+  async next(): Promise<IteratorResult<StoredEvent<P>>> {
+    for (;;) {
+      const event = this.queue.shift();
+      if (event) {
+        return { value: event, done: false };
+      }
+      if (this.done) {
+        return { value: undefined, done: true };
+      }
+      if (!this.catchingUp || this.reading) {
+        break;
+      }
+      try {
+        await this.catchUp();
+      } catch (error) {
+        void this.return();
+        throw error;
+      }
     }
     return new Promise((resolve, reject) => {
       this.waiting = resolve;
@@ -98,7 +156,7 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
     if (!this.done) {
       this.done = true;
       this.queue = [];
-      this.onClose(this);
+      this.hub.remove(this as Subscription<unknown>);
       this.waiting?.({ value: undefined, done: true });
       this.waiting = null;
     }
@@ -110,16 +168,33 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
   }
 }
 
-/** The subscribers of one stream in this process; reads new rows once per notification for all of them. */
+/**
+ * The subscribers of one stream in this process: reads new rows once per notification for all of
+ * them, page after page until the head, so a burst of any size between two notifications arrives whole.
+ */
 class StreamHub {
   readonly subscribers = new Set<Subscription<unknown>>();
-  private cursor: bigint | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** The last event read and pushed; null until the head is known. */
+  cursor: bigint | null = null;
+  /** The head when the hub opened (catching-up subscribers wait for it). */
+  readonly ready: Promise<bigint>;
+  private chain: Promise<void>;
+  /** A read is queued and has not started: further notifications are covered by it. */
+  private pending = false;
 
   constructor(
     readonly stream: string,
-    private readonly bus: EventBus,
-  ) {}
+    readonly bus: EventBus,
+    private readonly onEmpty: () => void,
+  ) {
+    this.ready = bus.headOf(stream).then((head) => {
+      this.cursor = head;
+      return head;
+    });
+    // A failed head read surfaces through `enqueue`'s handler and the subscribers' reads.
+    this.chain = this.ready.then(() => undefined);
+    this.chain.catch(() => undefined);
+  }
 
   private enqueue(work: () => Promise<void>) {
     this.chain = this.chain.then(work).catch((error) => {
@@ -130,34 +205,40 @@ class StreamHub {
     });
   }
 
-  add(sub: Subscription<unknown>, after: bigint | null) {
-    this.subscribers.add(sub);
-    this.enqueue(async () => {
-      if (this.cursor === null) {
-        this.cursor = await this.bus.headOf(this.stream);
-      }
-      if (after === null) {
-        sub.cursor = this.cursor;
-        return;
-      }
-      sub.cursor = after;
-      if (after < this.cursor) {
-        for (const event of await this.bus.read(this.stream, after, this.cursor)) {
-          sub.push(event);
-        }
-      }
-    });
+  /**
+   * Without `after`, a subscriber is live at once: it takes what the hub reads next, which starts
+   * at the head (the hub reads nothing before it knows the head). With `after`, it catches up first.
+   */
+  add<P>(after: bigint | null): Subscription<P> {
+    const sub = new Subscription<P>(after ?? this.cursor ?? 0n, this, after !== null);
+    this.subscribers.add(sub as Subscription<unknown>);
+    return sub;
+  }
+
+  remove(sub: Subscription<unknown>) {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) {
+      this.onEmpty();
+    }
   }
 
   notify() {
+    if (this.pending) {
+      return;
+    }
+    this.pending = true;
     this.enqueue(async () => {
-      if (this.cursor === null) {
-        return;
-      }
-      for (const event of await this.bus.read(this.stream, this.cursor)) {
-        this.cursor = event.seq;
-        for (const sub of this.subscribers) {
-          sub.push(event);
+      this.pending = false;
+      for (;;) {
+        const page = await this.bus.read(this.stream, this.cursor ?? 0n);
+        for (const event of page) {
+          this.cursor = event.seq;
+          for (const sub of this.subscribers) {
+            sub.push(event);
+          }
+        }
+        if (page.length < EVENT_PAGE_SIZE || this.subscribers.size === 0) {
+          return;
         }
       }
     });
@@ -205,12 +286,12 @@ export class EventBus {
     await this.listener?.end();
   }
 
-  /** Events of a stream after `after` (exclusive), up to `upTo` (inclusive) when given. */
+  /** One page of a stream's events after `after` (exclusive), oldest first, at most `EVENT_PAGE_SIZE`. */
   async read(stream: string, after: bigint, upTo?: bigint): Promise<StoredEvent[]> {
     const rows = await this.database.prisma.event.findMany({
       where: { stream, seq: upTo === undefined ? { gt: after } : { gt: after, lte: upTo } },
       orderBy: { seq: 'asc' },
-      take: 1000,
+      take: EVENT_PAGE_SIZE,
     });
     return rows.map((r) => ({ ...r, payload: r.payload as unknown }));
   }
@@ -221,24 +302,22 @@ export class EventBus {
   }
 
   /**
-   * Subscribes to a stream. With `after`, replays stored events after that cursor first; without it,
-   * starts at the current head. No event is lost or repeated across a resubscribe with the last cursor.
+   * Subscribes to a stream. With `after`, replays stored events after that cursor first (page by page,
+   * as the consumer pulls), then goes live; without it, starts at the current head. No event is lost
+   * or repeated across a resubscribe with the last cursor.
    */
   subscribe<P = unknown>(stream: string, after: bigint | null = null): AsyncIterableIterator<StoredEvent<P>> {
     let hub = this.hubs.get(stream);
     if (!hub) {
-      hub = new StreamHub(stream, this);
+      const created = new StreamHub(stream, this, () => {
+        if (this.hubs.get(stream) === created) {
+          this.hubs.delete(stream);
+        }
+      });
+      hub = created;
       this.hubs.set(stream, hub);
     }
-    const owner = hub;
-    const sub = new Subscription<unknown>(after ?? 0n, (s) => {
-      owner.subscribers.delete(s);
-      if (owner.subscribers.size === 0) {
-        this.hubs.delete(stream);
-      }
-    });
-    hub.add(sub, after);
-    return sub as unknown as AsyncIterableIterator<StoredEvent<P>>;
+    return hub.add<P>(after);
   }
 
   /** How many subscriptions are open in this process (tests check teardown with it). */
