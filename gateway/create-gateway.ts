@@ -20,7 +20,7 @@ import { CredentialForwardingDataSource } from './data-source.js';
 import { queryLimitsRule } from './hardening.js';
 import { playgroundRouter } from './playground.js';
 import { gatewayContextFromHeaders } from './request-context.js';
-import { SubscriptionBridge } from './subscription-bridge.js';
+import { replicaUrls, SubscriptionBridge } from './subscription-bridge.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -33,7 +33,7 @@ export interface GatewayOptions {
   config: Config;
   log: Logger;
   supergraphSdl: string;
-  /** Subgraph name → its `/graphql` URL. */
+  /** Subgraph name → its `/graphql` URL, or its replicas' URLs comma-separated (spread round-robin). */
   subgraphUrls: Record<string, string>;
 }
 
@@ -64,10 +64,13 @@ export async function startGateway(
   listen: { host: string; port: number },
 ): Promise<RunningGateway> {
   const { config, log } = options;
+  const replicas = Object.fromEntries(
+    Object.entries(options.subgraphUrls).map(([name, value]) => [name, replicaUrls(value)]),
+  );
   const dataSources = Object.fromEntries(
-    Object.entries(options.subgraphUrls).map(([name, url]) => [
+    Object.entries(replicas).map(([name, urls]) => [
       name,
-      new CredentialForwardingDataSource({ url }),
+      new CredentialForwardingDataSource({ url: urls[0] ?? '', urls }),
     ]),
   );
   const gateway = new ApolloGateway({
@@ -95,7 +98,7 @@ export async function startGateway(
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
-  const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, options.subgraphUrls);
+  const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, replicas);
 
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
   const wsServer = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage }>(
@@ -137,7 +140,7 @@ export async function startGateway(
     wss,
   );
 
-  const identityUrl = options.subgraphUrls.identity;
+  const identityUrl = replicas.identity?.[0];
   app.get('/.well-known/jwks.json', async (_req, res) => {
     const upstream = identityUrl
       ? await fetch(identityUrl.replace(/\/graphql$/, '/.well-known/jwks.json')).catch(() => null)
@@ -154,8 +157,11 @@ export async function startGateway(
     res.set('cache-control', 'public, max-age=300').json(await upstream.json());
   });
   app.get('/health', async (_req, res) => {
-    const names = Object.keys(options.subgraphUrls);
-    const results = await Promise.all(names.map((n) => checkSubgraph(options.subgraphUrls[n] as string)));
+    const names = Object.keys(replicas);
+    // A subgraph is ok when every one of its replicas answers.
+    const results = await Promise.all(
+      names.map(async (n) => (await Promise.all((replicas[n] ?? []).map(checkSubgraph))).every(Boolean)),
+    );
     const subgraphs = Object.fromEntries(names.map((n, i) => [n, results[i] ? 'ok' : 'unavailable']));
     const healthy = results.every(Boolean);
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', subgraphs });
