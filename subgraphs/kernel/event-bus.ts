@@ -286,6 +286,32 @@ export class EventBus {
     await this.listener?.end();
   }
 
+  /**
+   * Appends an event on its own, in one statement (its own transaction): for high-rate streams such
+   * as a chat turn's token deltas, where no other write has to commit with the event. The same
+   * ordering guarantee as `publishEvent` (the counter row's lock is held until the statement commits).
+   */
+  async publish(input: PublishInput): Promise<bigint> {
+    const payload = JSON.stringify(input.payload);
+    const [row] = await this.database.prisma.$queryRaw<{ seq: bigint }[]>`
+      WITH allocated AS (
+        INSERT INTO event_stream (stream, "lastSeq") VALUES (${input.stream}, 1)
+        ON CONFLICT (stream) DO UPDATE SET "lastSeq" = event_stream."lastSeq" + 1
+        RETURNING "lastSeq"
+      ), appended AS (
+        INSERT INTO event (stream, seq, type, "tenantId", payload)
+        SELECT ${input.stream}, "lastSeq", ${input.type}, ${input.tenantId ?? null}::uuid, ${payload}::jsonb
+        FROM allocated
+        RETURNING seq
+      )
+      SELECT appended.seq FROM appended
+      CROSS JOIN LATERAL (SELECT pg_notify(${CHANNEL}, ${input.stream})) AS notified`;
+    if (!row) {
+      throw new Error('event not appended');
+    }
+    return row.seq;
+  }
+
   /** One page of a stream's events after `after` (exclusive), oldest first, at most `EVENT_PAGE_SIZE`. */
   async read(stream: string, after: bigint, upTo?: bigint): Promise<StoredEvent[]> {
     const rows = await this.database.prisma.event.findMany({

@@ -176,3 +176,29 @@ describe('streams page until the head', () => {
     expect(seqs).toEqual(Array.from({ length: COUNT }, (_, i) => BigInt(i + 2)));
   }, 180_000);
 });
+
+describe('bus.publish (one statement per event)', () => {
+  it('appends in sequence with publishEvent, notifies live subscribers and rolls nothing back', async () => {
+    const bus = t.stack.kernel.bus;
+    const stream = `bench-test:${owner.tenantId}`;
+    const sub = bus.subscribe<{ i: number }>(stream, await bus.headOf(stream));
+    const first = sub.next();
+    const seqs: bigint[] = [];
+    for (let i = 0; i < 5; i++) {
+      seqs.push(await bus.publish({ stream, type: 'delta', tenantId: owner.tenantId, payload: { i } }));
+    }
+    const [viaTx] = await t.stack.kernel.database.prisma.$transaction(async (tx) => [
+      await publishEvent(tx, { stream, type: 'delta', payload: { i: 5 } }),
+    ]);
+    expect([...seqs, viaTx]).toEqual([1n, 2n, 3n, 4n, 5n, 6n]);
+    const got = [(await first).value];
+    for (let i = 1; i < 6; i++) {
+      got.push((await sub.next()).value);
+    }
+    await sub.return?.();
+    expect(got.map((e) => [e?.seq, e?.type, e?.payload.i])).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => [BigInt(i + 1), 'delta', i]),
+    );
+    expect(got[0]?.tenantId).toBe(owner.tenantId);
+  });
+});
