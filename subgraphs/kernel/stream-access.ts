@@ -74,11 +74,8 @@ export function guardStream<T>(
 ): AsyncIterableIterator<T> {
   let failure: AppError | null = null;
   let finished = false;
-  let reject: ((error: AppError) => void) | null = null;
-  const revoked = new Promise<never>((_resolve, r) => {
-    reject = r;
-  });
-  revoked.catch(() => undefined);
+  /** Rejects the `next()` in flight (a fresh one per call: a shared promise would collect handlers). */
+  let rejectPending: ((error: AppError) => void) | null = null;
   const timers: ReturnType<typeof setTimeout>[] = [];
   const stop = () => {
     for (const timer of timers) {
@@ -92,19 +89,24 @@ export function guardStream<T>(
     }
     failure = error;
     stop();
-    reject?.(error);
+    if (rejectPending) {
+      const reject = rejectPending;
+      rejectPending = null;
+      finished = true;
+      reject(error);
+    }
     void source.return?.();
   };
   if (options.expiresAt !== undefined) {
     const expiresAt = options.expiresAt;
     const delay = Math.max(0, expiresAt - Date.now());
     if (delay <= MAX_TIMER_MS) {
-      timers.push(
-        setTimeout(
-          () => end(options.expiredError?.() ?? new UnauthenticatedError('Access token expired.')),
-          delay,
-        ),
+      const timer = setTimeout(
+        () => end(options.expiredError?.() ?? new UnauthenticatedError('Access token expired.')),
+        delay,
       );
+      timer.unref?.();
+      timers.push(timer);
     }
   }
   let checking = false;
@@ -133,18 +135,25 @@ export function guardStream<T>(
         finished = true;
         throw failure;
       }
-      try {
-        const r = await Promise.race([source.next(), revoked]);
-        if (r.done) {
-          finished = true;
-          stop();
-        }
-        return r;
-      } catch (error) {
-        finished = true;
-        stop();
-        throw error;
-      }
+      return new Promise<IteratorResult<T>>((resolve, reject) => {
+        rejectPending = reject;
+        source.next().then(
+          (r) => {
+            rejectPending = null;
+            if (r.done) {
+              finished = true;
+              stop();
+            }
+            resolve(r);
+          },
+          (error: unknown) => {
+            rejectPending = null;
+            finished = true;
+            stop();
+            reject(error);
+          },
+        );
+      });
     },
     async return() {
       finished = true;
