@@ -23,6 +23,56 @@ export interface PublishInput {
   payload: Prisma.InputJsonValue;
 }
 
+/** PostgreSQL refuses notification payloads of 8000 bytes or more; larger events notify by name. */
+const MAX_NOTIFICATION = 7900;
+
+/**
+ * The notification of one event: the event itself as JSON (so listeners push it without reading the
+ * table), split around its sequence number, which only the database knows when the SQL is built.
+ * Null when it would be too large: then the notification is the bare stream name and listeners read.
+ */
+function notification(input: PublishInput, createdAt: Date): { before: string; after: string } | null {
+  const head = JSON.stringify({ s: input.stream, t: input.type, n: input.tenantId ?? null });
+  const tail = JSON.stringify({ c: createdAt.toISOString(), p: input.payload });
+  const before = `${head.slice(0, -1)},"q":"`;
+  const after = `",${tail.slice(1)}`;
+  return Buffer.byteLength(before) + Buffer.byteLength(after) + 20 < MAX_NOTIFICATION
+    ? { before, after }
+    : null;
+}
+
+/** An event carried by a notification, or null for a bare stream name (or anything unreadable). */
+function eventOfNotification(text: string): StoredEvent | null {
+  if (!text.startsWith('{')) {
+    return null;
+  }
+  try {
+    const n = JSON.parse(text) as {
+      s: string;
+      q: string;
+      t: string;
+      n: string | null;
+      c: string;
+      p: unknown;
+    };
+    return {
+      stream: n.s,
+      seq: BigInt(n.q),
+      type: n.t,
+      tenantId: n.n,
+      payload: n.p,
+      createdAt: new Date(n.c),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The stream a notification is about. */
+function streamOfNotification(text: string): string | null {
+  return text.startsWith('{') ? (eventOfNotification(text)?.stream ?? null) : text;
+}
+
 /**
  * Appends an event inside the caller's transaction. The counter row's lock serialises writers of
  * one stream, so readers see sequence numbers appear in order; `pg_notify` is delivered on commit.
@@ -35,6 +85,8 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
   if (!row) {
     throw new Error('event sequence not allocated');
   }
+  // Set here rather than by the column default, so the stored row and the notified event agree.
+  const createdAt = new Date();
   await tx.event.create({
     data: {
       stream: input.stream,
@@ -42,9 +94,12 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
       type: input.type,
       tenantId: input.tenantId ?? null,
       payload: input.payload,
+      createdAt,
     },
   });
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${input.stream})`;
+  const note = notification(input, createdAt);
+  const text = note ? `${note.before}${row.lastSeq}${note.after}` : input.stream;
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${text})`;
   return row.lastSeq;
 }
 
@@ -222,6 +277,27 @@ class StreamHub {
     }
   }
 
+  private pushAll(event: StoredEvent) {
+    this.cursor = event.seq;
+    for (const sub of this.subscribers) {
+      sub.push(event);
+    }
+  }
+
+  /** Reads pages after the hub's cursor until the head. */
+  private async readToHead() {
+    for (;;) {
+      const page = await this.bus.read(this.stream, this.cursor ?? 0n);
+      for (const event of page) {
+        this.pushAll(event);
+      }
+      if (page.length < EVENT_PAGE_SIZE || this.subscribers.size === 0) {
+        return;
+      }
+    }
+  }
+
+  /** New rows may exist: read them. */
   notify() {
     if (this.pending) {
       return;
@@ -229,18 +305,24 @@ class StreamHub {
     this.pending = true;
     this.enqueue(async () => {
       this.pending = false;
-      for (;;) {
-        const page = await this.bus.read(this.stream, this.cursor ?? 0n);
-        for (const event of page) {
-          this.cursor = event.seq;
-          for (const sub of this.subscribers) {
-            sub.push(event);
-          }
-        }
-        if (page.length < EVENT_PAGE_SIZE || this.subscribers.size === 0) {
-          return;
-        }
+      await this.readToHead();
+    });
+  }
+
+  /**
+   * A notification carried the event: the next one in sequence is pushed without reading the table;
+   * one already read is ignored; after a gap (or before the head is known) the table is read.
+   */
+  deliver(event: StoredEvent) {
+    this.enqueue(async () => {
+      if (this.cursor !== null && event.seq <= this.cursor) {
+        return;
       }
+      if (this.cursor !== null && event.seq === this.cursor + 1n) {
+        this.pushAll(event);
+        return;
+      }
+      await this.readToHead();
     });
   }
 }
@@ -263,7 +345,19 @@ export class EventBus {
   }
 
   async start(): Promise<void> {
-    const onNotify = (stream: string) => this.hubs.get(stream)?.notify();
+    const onNotify = (text: string) => {
+      const stream = streamOfNotification(text);
+      const hub = stream === null ? undefined : this.hubs.get(stream);
+      if (!hub) {
+        return;
+      }
+      const event = eventOfNotification(text);
+      if (event) {
+        hub.deliver(event);
+      } else {
+        hub.notify();
+      }
+    };
     if (this.database.kind === 'postgres' && this.database.url) {
       const client = new pg.Client({ connectionString: this.database.url });
       client.on('error', (error) => this.log.error({ err: error }, 'event bus listener failed'));
@@ -293,19 +387,29 @@ export class EventBus {
    */
   async publish(input: PublishInput): Promise<bigint> {
     const payload = JSON.stringify(input.payload);
+    const createdAt = new Date();
+    const note = notification(input, createdAt);
+    // Without an event in the notification, both halves are empty and the stream name is sent.
     const [row] = await this.database.prisma.$queryRaw<{ seq: bigint }[]>`
       WITH allocated AS (
         INSERT INTO event_stream (stream, "lastSeq") VALUES (${input.stream}, 1)
         ON CONFLICT (stream) DO UPDATE SET "lastSeq" = event_stream."lastSeq" + 1
         RETURNING "lastSeq"
       ), appended AS (
-        INSERT INTO event (stream, seq, type, "tenantId", payload)
-        SELECT ${input.stream}, "lastSeq", ${input.type}, ${input.tenantId ?? null}::uuid, ${payload}::jsonb
+        INSERT INTO event (stream, seq, type, "tenantId", payload, "createdAt")
+        SELECT ${input.stream}, "lastSeq", ${input.type}, ${input.tenantId ?? null}::uuid, ${payload}::jsonb,
+               ${createdAt}::timestamptz
         FROM allocated
         RETURNING seq
       )
       SELECT appended.seq FROM appended
-      CROSS JOIN LATERAL (SELECT pg_notify(${CHANNEL}, ${input.stream})) AS notified`;
+      CROSS JOIN LATERAL (
+        SELECT pg_notify(
+          ${CHANNEL},
+          CASE WHEN ${note !== null} THEN ${note?.before ?? ''} || appended.seq::text || ${note?.after ?? ''}
+               ELSE ${input.stream} END
+        )
+      ) AS notified`;
     if (!row) {
       throw new Error('event not appended');
     }

@@ -202,3 +202,32 @@ describe('bus.publish (one statement per event)', () => {
     expect(got[0]?.tenantId).toBe(owner.tenantId);
   });
 });
+
+describe('notifications carry the event', () => {
+  it('delivers live what a replay reads, and events too large for a notification through a read', async () => {
+    const bus = t.stack.kernel.bus;
+    const stream = `notify-test:${owner.tenantId}`;
+    const live = bus.subscribe<{ text: string }>(stream, await bus.headOf(stream));
+    const first = live.next();
+    const big = 'x'.repeat(10_000); // over PostgreSQL's 8000-byte notification limit
+    await bus.publish({ stream, type: 'small', payload: { text: 'é' } });
+    await bus.publish({ stream, type: 'large', payload: { text: big } });
+    await t.stack.kernel.database.prisma.$transaction((tx) =>
+      publishEvent(tx, { stream, type: 'large', payload: { text: big } }),
+    );
+    await bus.publish({ stream, type: 'small', payload: { text: 'after' } });
+    const received = [(await first).value];
+    for (let i = 1; i < 4; i++) {
+      received.push((await live.next()).value);
+    }
+    await live.return?.();
+    const replayed = await bus.read(stream, 0n);
+    expect(received.map((e) => [e?.seq, e?.type, e?.payload.text.length])).toEqual([
+      [1n, 'small', 1],
+      [2n, 'large', 10_000],
+      [3n, 'large', 10_000],
+      [4n, 'small', 5],
+    ]);
+    expect(received).toEqual(replayed);
+  });
+});
