@@ -417,9 +417,9 @@ export class EventBus {
   }
 
   /** One page of a stream's events after `after` (exclusive), oldest first, at most `EVENT_PAGE_SIZE`. */
-  async read(stream: string, after: bigint, upTo?: bigint): Promise<StoredEvent[]> {
+  async read(stream: string, after: bigint): Promise<StoredEvent[]> {
     const rows = await this.database.prisma.event.findMany({
-      where: { stream, seq: upTo === undefined ? { gt: after } : { gt: after, lte: upTo } },
+      where: { stream, seq: { gt: after } },
       orderBy: { seq: 'asc' },
       take: EVENT_PAGE_SIZE,
     });
