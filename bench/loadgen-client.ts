@@ -8,12 +8,17 @@ import type {
   HttpLoadResult,
   LoadgenReply,
   LoadgenRequest,
+  StreamsCollectRequest,
+  StreamsOpenRequest,
+  StreamsResult,
 } from './protocol.js';
 
 export interface Loadgen {
   pid: number;
   http(request: Omit<HttpLoadRequest, 'type' | 'id'>): Promise<HttpLoadResult>;
   fanout(request: Omit<FanoutRequest, 'type' | 'id'>): Promise<FanoutResult>;
+  openStreams(request: Omit<StreamsOpenRequest, 'type' | 'id'>): Promise<{ opened: number }>;
+  collectStreams(request: Omit<StreamsCollectRequest, 'type' | 'id'>): Promise<StreamsResult>;
   close(): Promise<void>;
 }
 
@@ -55,6 +60,8 @@ export function startLoadgen(): Loadgen {
     pid: child.pid as number,
     http: (request) => call<HttpLoadResult>({ type: 'http', ...request }),
     fanout: (request) => call<FanoutResult>({ type: 'fanout', ...request }),
+    openStreams: (request) => call<{ opened: number }>({ type: 'streams-open', ...request }),
+    collectStreams: (request) => call<StreamsResult>({ type: 'streams-collect', ...request }),
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) {
         return;

@@ -14,6 +14,9 @@ import type {
   HttpLoadResult,
   LoadgenReply,
   LoadgenRequest,
+  StreamsCollectRequest,
+  StreamsOpenRequest,
+  StreamsResult,
 } from './protocol.js';
 import { summarize } from './stats.js';
 
@@ -285,6 +288,86 @@ async function runFanout(req: FanoutRequest): Promise<FanoutResult> {
   };
 }
 
+const STREAM_SUBSCRIPTION = `subscription BenchStream($id: ID!) {
+  conversationEvents(conversationId: $id) { cursor displayName }
+}`;
+
+/** The streams of the current stream leg: per stream, the timed events received in arrival order. */
+let streamLeg: {
+  clients: Client[];
+  received: { index: number; latency: number; at: number }[][];
+  duplicates: number;
+} | null = null;
+
+async function openStreams(req: StreamsOpenRequest): Promise<{ opened: number }> {
+  const leg = { clients: [] as Client[], received: req.conversationIds.map(() => []), duplicates: 0 };
+  streamLeg = leg;
+  for (const [i, id] of req.conversationIds.entries()) {
+    const client = createClient({
+      url: req.wsUrl,
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: { authorization: req.authorization },
+    });
+    leg.clients.push(client);
+    const seen = new Set<number>();
+    const received = leg.received[i] as { index: number; latency: number; at: number }[];
+    client.subscribe<{ conversationEvents: { displayName: string | null } }>(
+      { query: STREAM_SUBSCRIPTION, variables: { id } },
+      {
+        next: (msg) => {
+          const at = nowMs();
+          const match = /^d:([\d.]+):(\d+)$/.exec(msg.data?.conversationEvents.displayName ?? '');
+          if (!match) {
+            return;
+          }
+          const index = Number(match[2]);
+          if (seen.has(index)) {
+            leg.duplicates++;
+            return;
+          }
+          seen.add(index);
+          received.push({ index, latency: at - Number(match[1]), at });
+        },
+        error: (error) => console.error('[loadgen] stream subscription error:', error),
+        complete: () => {},
+      },
+    );
+  }
+  return { opened: req.conversationIds.length };
+}
+
+async function collectStreams(req: StreamsCollectRequest): Promise<StreamsResult> {
+  const leg = streamLeg;
+  if (!leg) {
+    throw new Error('no open streams');
+  }
+  const deadline = performance.now() + req.timeoutMs;
+  while (leg.received.some((r) => r.length < req.perStream) && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await Promise.all(leg.clients.map((c) => c.dispose()));
+  streamLeg = null;
+  const all = leg.received.flat();
+  let outOfOrder = 0;
+  for (const r of leg.received) {
+    r.forEach((e, i) => {
+      if (i > 0 && e.index < (r[i - 1] as { index: number }).index) {
+        outOfOrder++;
+      }
+    });
+  }
+  return {
+    deliveries: summarize(all.map((e) => e.latency)),
+    firstAt: Math.min(...all.map((e) => e.at)),
+    lastAt: Math.max(...all.map((e) => e.at)),
+    lost: leg.received.reduce((n, r) => n + Math.max(0, req.perStream - r.length), 0),
+    duplicates: leg.duplicates,
+    outOfOrder,
+  };
+}
+
 function reply(message: LoadgenReply) {
   process.send?.(message);
 }
@@ -296,7 +379,14 @@ process.on('message', (raw) => {
     setTimeout(() => process.exit(0), 10);
     return;
   }
-  const run = msg.type === 'http' ? runHttp(msg) : runFanout(msg);
+  const run =
+    msg.type === 'http'
+      ? runHttp(msg)
+      : msg.type === 'streams-open'
+        ? openStreams(msg)
+        : msg.type === 'streams-collect'
+          ? collectStreams(msg)
+          : runFanout(msg);
   run.then(
     (result) => reply({ id: msg.id, ok: true, result }),
     (error: unknown) => reply({ id: msg.id, ok: false, error: String((error as Error)?.stack ?? error) }),

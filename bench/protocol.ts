@@ -82,8 +82,44 @@ export interface FanoutResult {
   firstMutationError?: string;
 }
 
-export type LoadgenRequest = (HttpLoadRequest | FanoutRequest | { type: 'exit' }) & { id: number };
+/** Opens one graphql-ws client (own socket) per stream and subscribes; replies once subscribed. */
+export interface StreamsOpenRequest {
+  type: 'streams-open';
+  wsUrl: string;
+  authorization: string;
+  conversationIds: string[];
+}
+
+/**
+ * Waits until every stream has `perStream` timed events (display name `d:<epoch ms>:<i>`, published
+ * by the stack process), or `timeoutMs`; then closes the clients and summarises.
+ */
+export interface StreamsCollectRequest {
+  type: 'streams-collect';
+  perStream: number;
+  timeoutMs: number;
+}
+
+export interface StreamsResult {
+  /** Publish (timestamp in the event) → event parsed by the client, every delivery, ms. */
+  deliveries: LatencySummary;
+  /** Epoch ms of the first and last timed delivery. */
+  firstAt: number;
+  lastAt: number;
+  lost: number;
+  duplicates: number;
+  /** Deliveries that arrived before an earlier event of the same stream. */
+  outOfOrder: number;
+}
+
+export type LoadgenRequest = (
+  | HttpLoadRequest
+  | FanoutRequest
+  | StreamsOpenRequest
+  | StreamsCollectRequest
+  | { type: 'exit' }
+) & { id: number };
 
 export type LoadgenReply =
-  | { id: number; ok: true; result: HttpLoadResult | FanoutResult }
+  | { id: number; ok: true; result: HttpLoadResult | FanoutResult | StreamsResult | { opened: number } }
   | { id: number; ok: false; error: string };

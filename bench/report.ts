@@ -1,6 +1,7 @@
 /** Ratio rows and the Markdown / JSON renderings of one `npm run bench` run. */
 import type { FanoutResult, HttpLoadResult } from './protocol.js';
 import { median, round } from './stats.js';
+import { type StreamBenchResult, streamTable } from './streams.js';
 
 export interface LegRound extends HttpLoadResult {
   /** CPU time of the stack process (the whole system under test) during the leg. */
@@ -98,6 +99,9 @@ export interface Report {
   roundOrders: string[][];
   fanout: FanoutResult | null;
   fanoutError?: string;
+  /** The event-stream legs (bench/streams.ts); their rows are in `rows` too. */
+  streams?: (StreamBenchResult & { rows: Row[] }) | null;
+  streamsError?: string;
   warmupErrors: { leg: string; errors: number; firstError: string }[];
   errors: {
     warmup: number;
@@ -249,6 +253,14 @@ export function renderMarkdown(report: Report): string {
         `Set-up (connect + subscribe + warm-up events): ${fmt(report.fanout.setupMs)} ms.` +
         `${report.fanout.truncated ? ' **Stopped early by the time budget.**' : ''}\n\n${fanoutTable(report.fanout)}`
       : `Fan-out failed: ${report.fanoutError ?? 'unknown error'}`,
+    '',
+    '## Event streams',
+    '',
+    report.streams
+      ? 'The stack publishes with `bus.publish` (one statement per event); one graphql-ws client per stream, subscribed through the gateway. ' +
+        'Latency = publish → event parsed by the client, one clock; events/s from the first publish to the last delivery.\n\n' +
+        streamTable(report.streams)
+      : `Event streams ${report.streamsError ? `failed: ${report.streamsError}` : 'not run'}`,
     '',
     '## Checks',
     '',

@@ -28,6 +28,7 @@ import {
   renderMarkdown,
 } from './report.js';
 import { round } from './stats.js';
+import { runStreamBench } from './streams.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -52,8 +53,8 @@ const settings = {
     eventTimeoutMs: 5000,
     budgetMs: 45_000,
   },
-  /** The whole bench is killed past this (it normally takes about 2 minutes). */
-  watchdogMs: 240_000,
+  /** The whole bench is killed past this (it normally takes about 3 minutes). */
+  watchdogMs: 360_000,
 };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -560,6 +561,17 @@ async function main(): Promise<number> {
       log(`fan-out failed: ${fanoutError}`);
     }
 
+    log('event streams: 1 stream vs many, as fast as possible and at provider speed');
+    let streams: Report['streams'] = null;
+    let streamsError: string | undefined;
+    try {
+      const run = await runStreamBench(t, loadgen, publisher, undefined, log);
+      streams = { ...run.result, rows: run.rows };
+    } catch (error) {
+      streamsError = String((error as Error)?.message ?? error);
+      log(`event streams failed: ${streamsError}`);
+    }
+
     const legReports: LegReport[] = legList.map((l) => ({
       key: l.key,
       label: l.label,
@@ -581,6 +593,7 @@ async function main(): Promise<number> {
         rows.push(ratioRow(spec, of(spec.a), of(spec.b)));
       }
     }
+    rows.push(...(streams?.rows ?? []));
     const fanLegs = fanout?.rounds.flatMap((r) => Object.values(r)) ?? [];
     const report: Report = {
       meta: {
@@ -602,13 +615,18 @@ async function main(): Promise<number> {
       roundOrders,
       fanout,
       ...(fanoutError ? { fanoutError } : {}),
+      streams,
+      ...(streamsError ? { streamsError } : {}),
       warmupErrors,
       errors: {
         warmup: warmupErrors.reduce((n, w) => n + w.errors, 0),
         http: legReports.flatMap((l) => l.rounds).reduce((n, r) => n + r.errors, 0),
         mutations: fanout?.mutationErrors ?? 0,
-        lostDeliveries: fanLegs.reduce((n, l) => n + l.lost, 0),
-        duplicateDeliveries: fanLegs.reduce((n, l) => n + l.duplicates, 0),
+        lostDeliveries: fanLegs.reduce((n, l) => n + l.lost, 0) + (streams?.lost ?? 0),
+        duplicateDeliveries:
+          fanLegs.reduce((n, l) => n + l.duplicates, 0) +
+          (streams?.duplicates ?? 0) +
+          (streams?.outOfOrder ?? 0),
       },
     };
 
@@ -620,9 +638,9 @@ async function main(): Promise<number> {
     log(`wrote bench/results/latest.md and latest.json (${report.meta.durationSeconds} s)`);
 
     const { warmup, http, mutations, lostDeliveries, duplicateDeliveries } = report.errors;
-    if (fanoutError || warmup || http || mutations || lostDeliveries || duplicateDeliveries) {
+    if (fanoutError || streamsError || warmup || http || mutations || lostDeliveries || duplicateDeliveries) {
       log(
-        `FAILED: ${warmup} warm-up and ${http} measured HTTP errors, ${mutations} failed mutations, ${lostDeliveries} lost and ${duplicateDeliveries} duplicated deliveries${fanoutError ? ', fan-out failed' : ''} (see latest.md)`,
+        `FAILED: ${warmup} warm-up and ${http} measured HTTP errors, ${mutations} failed mutations, ${lostDeliveries} lost and ${duplicateDeliveries} duplicated or reordered deliveries${fanoutError ? ', fan-out failed' : ''}${streamsError ? ', event streams failed' : ''} (see latest.md)`,
       );
       return 1;
     }

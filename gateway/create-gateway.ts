@@ -28,7 +28,7 @@ import { limitProblems, queryLimitsPlugin } from './hardening.js';
 import { mailPagesRouter } from './pages/index.js';
 import { playgroundRouter } from './playground.js';
 import { gatewayContextFromHeaders } from './request-context.js';
-import { SubscriptionBridge } from './subscription-bridge.js';
+import { replicaUrls, SubscriptionBridge } from './subscription-bridge.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -44,7 +44,7 @@ export interface GatewayOptions {
   config: Config;
   log: Logger;
   supergraphSdl: string;
-  /** Subgraph name → its `/graphql` URL. */
+  /** Subgraph name → its `/graphql` URL, or its replicas' URLs comma-separated (spread round-robin). */
   subgraphUrls: Record<string, string>;
 }
 
@@ -76,10 +76,13 @@ export async function startGateway(
   listen: { host: string; port: number },
 ): Promise<RunningGateway> {
   const { config, log } = options;
+  const replicas = Object.fromEntries(
+    Object.entries(options.subgraphUrls).map(([name, value]) => [name, replicaUrls(value)]),
+  );
   const dataSources = Object.fromEntries(
-    Object.entries(options.subgraphUrls).map(([name, url]) => [
+    Object.entries(replicas).map(([name, urls]) => [
       name,
-      new CredentialForwardingDataSource({ url }),
+      new CredentialForwardingDataSource({ url: urls[0] ?? '', urls }),
     ]),
   );
   // @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints
@@ -116,7 +119,7 @@ export async function startGateway(
     ],
   });
   await apollo.start();
-  const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, options.subgraphUrls);
+  const subscriptions = new SubscriptionBridge(options.supergraphSdl, dataSources, replicas);
 
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql', maxPayload: 1024 * 1024 });
   const wsServer = useServer<Record<string, unknown>, { request: import('node:http').IncomingMessage }>(
@@ -180,7 +183,7 @@ export async function startGateway(
     wss,
   );
 
-  const identityUrl = options.subgraphUrls.identity;
+  const identityUrl = replicas.identity?.[0];
   app.get('/.well-known/jwks.json', async (_req, res) => {
     const upstream = identityUrl
       ? await fetch(identityUrl.replace(/\/graphql$/, '/.well-known/jwks.json')).catch(() => null)
@@ -197,8 +200,11 @@ export async function startGateway(
     res.set('cache-control', 'public, max-age=300').json(await upstream.json());
   });
   app.get('/health', async (_req, res) => {
-    const names = Object.keys(options.subgraphUrls);
-    const results = await Promise.all(names.map((n) => checkSubgraph(options.subgraphUrls[n] as string)));
+    const names = Object.keys(replicas);
+    // A subgraph is ok when every one of its replicas answers.
+    const results = await Promise.all(
+      names.map(async (n) => (await Promise.all((replicas[n] ?? []).map(checkSubgraph))).every(Boolean)),
+    );
     const subgraphs = Object.fromEntries(names.map((n, i) => [n, results[i] ? 'ok' : 'unavailable']));
     const healthy = results.every(Boolean);
     res.status(healthy ? 200 : 503).json({ status: healthy ? 'ok' : 'degraded', subgraphs });

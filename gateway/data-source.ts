@@ -8,14 +8,23 @@ import type { GatewayContext } from './context.js';
  * (the default fetcher kept idle sockets forever and hit ECONNRESET under load).
  */
 export class CredentialForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(config: { url: string }) {
+  private readonly replicas: readonly string[];
+  private turn = 0;
+
+  /** With several `urls` (the subgraph's replicas), requests go to them in turn. */
+  constructor(config: { url: string; urls?: readonly string[] }) {
     super({ url: config.url, fetcher: globalThis.fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
+    this.replicas = config.urls?.length ? config.urls : [config.url];
   }
 
   override willSendRequest({
     request,
     context,
   }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
+    if (request.http && this.replicas.length > 1) {
+      // `url` is typed read-only, but the fetch below reads it from this object after this hook.
+      (request.http as { url: string }).url = this.replicas[this.turn++ % this.replicas.length] as string;
+    }
     const headers = request.http?.headers;
     if (!headers || !context) {
       return;

@@ -7,11 +7,18 @@ import {
 } from '@apollo/gateway';
 import { type FetchNode, type PlanNode, QueryPlanner, type SubscriptionNode } from '@apollo/query-planner';
 import {
+  type ArgumentNode,
   type DocumentNode,
   type ExecutionResult,
+  type FieldNode,
   type FormattedExecutionResult,
   GraphQLError,
   type GraphQLSchema,
+  getNamedType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
   print,
 } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
@@ -43,11 +50,133 @@ function withGraphQLErrors(result: Result): Result {
   return { ...result, errors };
 }
 
+/** The replicas of one subgraph: a comma-separated list of URLs (SUBGRAPH_<NAME>_URL=a,b,c). */
+export function replicaUrls(value: string | readonly string[]): string[] {
+  const list = typeof value === 'string' ? value.split(',') : [...value];
+  return list.map((u) => u.trim()).filter(Boolean);
+}
+
+/** Round-robin over a list: each call returns the next item. */
+export function roundRobin<T>(items: readonly T[]): () => T {
+  if (items.length === 0) {
+    throw new Error('round robin over an empty list');
+  }
+  let turn = 0;
+  return () => items[turn++ % items.length] as T;
+}
+
+/** Names the bridge adds to an upstream operation so that it can resume it. */
+const RESUME_VARIABLE = 'bridgeResumeAfter';
+const RESUME_ALIAS = 'bridgeResumeCursor';
+
+interface Resumable {
+  /** The upstream operation, with `after` bound to a variable and the cursor selected under an alias. */
+  query: string;
+  variable: string;
+  /** The `after` the client asked for (a literal in its document, or its variable's value). */
+  initial: unknown;
+  field: string;
+}
+
+/**
+ * Makes an upstream subscription resumable when its root field follows the stream convention (an
+ * `after: String` argument, a `cursor` on the event): after a reconnect, the same operation runs
+ * again with `after` = the last cursor delivered, so nothing is repeated or skipped.
+ */
+function resumable(
+  primaryOperation: string,
+  schema: GraphQLSchema,
+  variables: Record<string, unknown>,
+): Resumable | null {
+  const document = parse(primaryOperation);
+  const operation = document.definitions.find(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const root = operation?.selectionSet.selections[0];
+  const subscriptionType = schema.getSubscriptionType();
+  if (!operation || root?.kind !== Kind.FIELD || !subscriptionType) {
+    return null;
+  }
+  const definition = subscriptionType.getFields()[root.name.value];
+  const eventType = definition ? getNamedType(definition.type) : null;
+  const afterArg = definition?.args.find((a) => a.name === 'after');
+  if (!afterArg || getNamedType(afterArg.type).name !== 'String' || !isObjectType(eventType)) {
+    return null;
+  }
+  if (!eventType.getFields().cursor) {
+    return null;
+  }
+  const given = root.arguments?.find((a) => a.name.value === 'after');
+  let variable = RESUME_VARIABLE;
+  let initial: unknown = null;
+  let args = root.arguments ?? [];
+  let variableDefinitions = operation.variableDefinitions ?? [];
+  if (given?.value.kind === Kind.VARIABLE) {
+    variable = given.value.name.value;
+    initial = variables[variable] ?? null;
+  } else {
+    initial = given?.value.kind === Kind.STRING ? given.value.value : null;
+    const bound: ArgumentNode = {
+      kind: Kind.ARGUMENT,
+      name: { kind: Kind.NAME, value: 'after' },
+      value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variable } },
+    };
+    args = [...args.filter((a) => a.name.value !== 'after'), bound];
+    variableDefinitions = [
+      ...variableDefinitions,
+      {
+        kind: Kind.VARIABLE_DEFINITION,
+        variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: variable } },
+        type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'String' } },
+      },
+    ];
+  }
+  const cursorField: FieldNode = {
+    kind: Kind.FIELD,
+    alias: { kind: Kind.NAME, value: RESUME_ALIAS },
+    name: { kind: Kind.NAME, value: 'cursor' },
+  };
+  const rewrittenRoot: FieldNode = {
+    ...root,
+    arguments: args,
+    selectionSet: {
+      kind: Kind.SELECTION_SET,
+      selections: [...(root.selectionSet?.selections ?? []), cursorField],
+    },
+  };
+  const rewritten: OperationDefinitionNode = {
+    ...operation,
+    variableDefinitions,
+    selectionSet: { ...operation.selectionSet, selections: [rewrittenRoot] },
+  };
+  return {
+    query: print({ ...document, definitions: [rewritten] }),
+    variable,
+    initial,
+    field: root.alias?.value ?? root.name.value,
+  };
+}
+
+/** Stream cursors are sequence numbers: a later one is a larger number. */
+function isAfter(cursor: string, last: string | null): boolean {
+  if (last === null) {
+    return true;
+  }
+  return /^\d+$/.test(cursor) && /^\d+$/.test(last) ? BigInt(cursor) > BigInt(last) : cursor !== last;
+}
+
 /**
  * Runs federated subscriptions on top of @apollo/gateway, which does not execute them itself. The
  * query planner splits the operation: the primary fetch is a subscription to the subgraph that owns
  * the root field (over graphql-ws), and every event goes through the rest of the plan with the
  * gateway's own executor, so events can carry fields owned by other subgraphs.
+ *
+ * - Planning (query plan, operation context, request context) happens once per subscription.
+ * - Upstream subscriptions are spread round-robin over a subgraph's replicas (one multiplexed
+ *   connection per replica URL).
+ * - When an upstream connection drops, graphql-ws reconnects and subscribes again; the bridge keeps
+ *   the operation's `after` at the last cursor delivered and drops anything not after it, so the
+ *   client sees neither a repeat nor a gap.
  */
 export class SubscriptionBridge {
   private readonly supergraph: Supergraph;
@@ -55,17 +184,25 @@ export class SubscriptionBridge {
   private readonly supergraphSchema: GraphQLSchema;
   readonly apiSchema: GraphQLSchema;
   private readonly clients = new Map<string, Client>();
+  private readonly pickReplica = new Map<string, () => string>();
   private active = 0;
 
   constructor(
     supergraphSdl: string,
     private readonly dataSources: Record<string, GraphQLDataSource>,
-    private readonly subgraphUrls: Record<string, string>,
+    /** Subgraph name → its URL, or its replicas' URLs (a list, or comma-separated). */
+    subgraphUrls: Record<string, string | readonly string[]>,
   ) {
     this.supergraph = Supergraph.build(supergraphSdl);
     this.planner = new QueryPlanner(this.supergraph);
     this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
     this.apiSchema = this.supergraph.apiSchema().toGraphQLJSSchema();
+    for (const [name, value] of Object.entries(subgraphUrls)) {
+      const urls = replicaUrls(value);
+      if (urls.length > 0) {
+        this.pickReplica.set(name, roundRobin(urls));
+      }
+    }
   }
 
   /** Open upstream subscriptions (tests check teardown with it). */
@@ -73,14 +210,19 @@ export class SubscriptionBridge {
     return this.active;
   }
 
-  private client(serviceName: string): Client {
-    let client = this.clients.get(serviceName);
+  /** The replica URL the next upstream subscription to this subgraph goes to. */
+  nextReplica(serviceName: string): string {
+    const pick = this.pickReplica.get(serviceName);
+    if (!pick) {
+      throw new Error(`no URL for subgraph ${serviceName}`);
+    }
+    return pick();
+  }
+
+  private client(url: string): Client {
+    let client = this.clients.get(url);
     if (!client) {
-      const url = this.subgraphUrls[serviceName];
-      if (!url) {
-        throw new Error(`no URL for subgraph ${serviceName}`);
-      }
-      // One multiplexed connection per subgraph; each operation carries its caller's credential.
+      // One multiplexed connection per replica; each operation carries its caller's credential.
       client = createClient({
         url: url.replace(/^http/, 'ws'),
         webSocketImpl: WebSocket,
@@ -88,9 +230,19 @@ export class SubscriptionBridge {
         retryAttempts: 5,
         keepAlive: 10_000,
       });
-      this.clients.set(serviceName, client);
+      this.clients.set(url, client);
     }
     return client;
+  }
+
+  /**
+   * Drops every upstream connection at once, as a network failure would (graphql-ws then reconnects
+   * and resubscribes). For tests, and for moving subscriptions off a replica being drained.
+   */
+  dropUpstreamConnections(): void {
+    for (const client of this.clients.values()) {
+      client.terminate();
+    }
   }
 
   /** Plans and starts a subscription; yields one execution result per upstream event. */
@@ -117,18 +269,26 @@ export class SubscriptionBridge {
     }
     const primary: FetchNode = subscriptionNode.primary;
     const variables = args.variableValues ?? {};
-    const upstreamVariables = Object.fromEntries(
+    const upstreamVariables: Record<string, unknown> = Object.fromEntries(
       (primary.variableUsages ?? []).filter((n) => n in variables).map((n) => [n, variables[n]]),
     );
-    const upstream = this.client(primary.serviceName).iterate<Record<string, unknown>>({
-      query: primary.operation,
+    const resume = resumable(primary.operation, this.apiSchema, variables);
+    if (resume) {
+      upstreamVariables[resume.variable] = resume.initial;
+    }
+    // graphql-ws sends this same object again when it resubscribes after a reconnect, so updating
+    // its `after` as events are delivered makes the retry resume from the last cursor delivered.
+    const request = {
+      query: resume?.query ?? primary.operation,
       variables: upstreamVariables,
       ...(primary.operationName ? { operationName: primary.operationName } : {}),
       extensions: { authorization: args.contextValue.authorization, headers: args.contextValue.forwarded },
-    });
-    const planNode: PlanNode = subscriptionNode.rest
-      ? { kind: 'Sequence', nodes: [primary, subscriptionNode.rest] }
-      : primary;
+    };
+    let lastCursor: string | null = typeof resume?.initial === 'string' ? resume.initial : null;
+    const upstream = this.client(this.nextReplica(primary.serviceName)).iterate<Record<string, unknown>>(
+      request,
+    );
+    const execute = this.planRest(primary, subscriptionNode, args);
     this.active++;
     let open = true;
     const close = async () => {
@@ -140,19 +300,32 @@ export class SubscriptionBridge {
     };
     const iterator: AsyncIterableIterator<Result> = {
       next: async () => {
-        if (!open) {
-          return { done: true, value: undefined };
-        }
         try {
-          const r = await upstream.next();
-          if (r.done) {
-            await close();
-            return { done: true, value: undefined };
+          for (;;) {
+            if (!open) {
+              return { done: true, value: undefined };
+            }
+            const r = await upstream.next();
+            if (r.done) {
+              await close();
+              return { done: true, value: undefined };
+            }
+            const event = r.value;
+            if (resume && event.data) {
+              const root = event.data[resume.field] as Record<string, unknown> | null | undefined;
+              const cursor = root?.[RESUME_ALIAS];
+              if (root && typeof cursor === 'string') {
+                delete root[RESUME_ALIAS];
+                if (!isAfter(cursor, lastCursor)) {
+                  continue; // already delivered before a reconnect
+                }
+                lastCursor = cursor;
+                upstreamVariables[resume.variable] = cursor;
+              }
+            }
+            const result = event.data ? await execute(event) : (event as Result);
+            return { done: false, value: withGraphQLErrors(result) };
           }
-          const result = r.value.data
-            ? await this.executeRest(planNode, primary, r.value, args)
-            : (r.value as Result);
-          return { done: false, value: withGraphQLErrors(result) };
         } catch (error) {
           await close();
           const errors = Array.isArray(error) ? error : [error];
@@ -178,25 +351,33 @@ export class SubscriptionBridge {
     return iterator;
   }
 
-  /** Resolves the rest of the plan for one event; the primary fetch answers with the event itself. */
-  private async executeRest(
-    planNode: PlanNode,
+  /**
+   * Prepares, once per subscription, the rest of the plan for its events: the primary fetch answers
+   * with the event itself, every other fetch goes to its subgraph.
+   */
+  private planRest(
     primary: FetchNode,
-    event: FormattedExecutionResult<Record<string, unknown>, unknown>,
+    subscriptionNode: SubscriptionNode,
     args: BridgeSubscribeArgs,
-  ): Promise<Result> {
-    const serviceMap: ServiceMap = { ...this.dataSources };
+  ): (event: FormattedExecutionResult<Record<string, unknown>, unknown>) => Promise<Result> {
+    const planNode: PlanNode = subscriptionNode.rest
+      ? { kind: 'Sequence', nodes: [primary, subscriptionNode.rest] }
+      : primary;
+    const queryPlan = { kind: 'QueryPlan' as const, node: planNode };
+    let current: FormattedExecutionResult<Record<string, unknown>, unknown> = {};
     const owner = this.dataSources[primary.serviceName];
-    serviceMap[primary.serviceName] = {
-      process: async (options) =>
-        options.request.query === primary.operation
-          ? { data: event.data ?? null, ...(event.errors ? { errors: event.errors } : {}) }
-          : (owner as GraphQLDataSource).process(options),
-    } as GraphQLDataSource;
-    const query = print(args.document);
+    const serviceMap: ServiceMap = {
+      ...this.dataSources,
+      [primary.serviceName]: {
+        process: async (options) =>
+          options.request.query === primary.operation
+            ? { data: current.data ?? null, ...(current.errors ? { errors: current.errors } : {}) }
+            : (owner as GraphQLDataSource).process(options),
+      } as GraphQLDataSource,
+    };
     const requestContext = {
       request: {
-        query,
+        query: print(args.document),
         variables: args.variableValues ?? {},
         operationName: args.operationName ?? undefined,
       },
@@ -207,21 +388,27 @@ export class SubscriptionBridge {
       metrics: {},
       cache: undefined,
       schema: this.apiSchema,
-    };
+    } as unknown as Parameters<typeof executeQueryPlan>[2];
     const operationContext = buildOperationContext({
       schema: this.apiSchema,
       operationDocument: args.document,
       operationName: args.operationName ?? undefined,
     });
-    const result = await executeQueryPlan(
-      { kind: 'QueryPlan', node: planNode },
-      serviceMap,
-      requestContext as unknown as Parameters<typeof executeQueryPlan>[2],
-      operationContext,
-      this.supergraphSchema,
-      this.supergraph.apiSchema(),
-    );
-    return result as Result;
+    const apiSchema = this.supergraph.apiSchema();
+    // Events of one subscription are executed one after another (next() is awaited), so the
+    // primary fetch can read the event being executed from `current`.
+    return async (event) => {
+      current = event;
+      const result = await executeQueryPlan(
+        queryPlan,
+        serviceMap,
+        requestContext,
+        operationContext,
+        this.supergraphSchema,
+        apiSchema,
+      );
+      return result as Result;
+    };
   }
 
   async close(): Promise<void> {

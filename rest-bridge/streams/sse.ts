@@ -92,13 +92,34 @@ export async function serveSse(
       }
       if (value.data) {
         const frame = spec.frame(value.data);
-        res.write(`id: ${frame.id}\ndata: ${JSON.stringify(frame.data)}\n\n`);
+        if (!res.write(`id: ${frame.id}\ndata: ${JSON.stringify(frame.data)}\n\n`)) {
+          // A slow reader: pull the next event only once this one is on its way, so a long replay
+          // is read page by page as the client takes it instead of piling up in memory.
+          await drained(res);
+        }
       }
     }
   } finally {
     stop();
     res.end();
   }
+}
+
+/** Resolves when the response can take more, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    if (res.destroyed || res.writableEnded) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** The resume cursor: the `Last-Event-ID` header (sent by EventSource on reconnect), or `?after=`. */

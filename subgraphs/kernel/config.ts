@@ -93,6 +93,8 @@ const ConfigSchema = z.object({
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /** SSE heartbeat period in milliseconds. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
+  /** How often an open subscription re-checks its caller's access (membership, session, API key). */
+  STREAM_ACCESS_RECHECK_MS: z.coerce.number().int().positive().default(30000),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

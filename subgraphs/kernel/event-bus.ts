@@ -23,6 +23,56 @@ export interface PublishInput {
   payload: Prisma.InputJsonValue;
 }
 
+/** PostgreSQL refuses notification payloads of 8000 bytes or more; larger events notify by name. */
+const MAX_NOTIFICATION = 7900;
+
+/**
+ * The notification of one event: the event itself as JSON (so listeners push it without reading the
+ * table), split around its sequence number, which only the database knows when the SQL is built.
+ * Null when it would be too large: then the notification is the bare stream name and listeners read.
+ */
+function notification(input: PublishInput, createdAt: Date): { before: string; after: string } | null {
+  const head = JSON.stringify({ s: input.stream, t: input.type, n: input.tenantId ?? null });
+  const tail = JSON.stringify({ c: createdAt.toISOString(), p: input.payload });
+  const before = `${head.slice(0, -1)},"q":"`;
+  const after = `",${tail.slice(1)}`;
+  return Buffer.byteLength(before) + Buffer.byteLength(after) + 20 < MAX_NOTIFICATION
+    ? { before, after }
+    : null;
+}
+
+/** An event carried by a notification, or null for a bare stream name (or anything unreadable). */
+function eventOfNotification(text: string): StoredEvent | null {
+  if (!text.startsWith('{')) {
+    return null;
+  }
+  try {
+    const n = JSON.parse(text) as {
+      s: string;
+      q: string;
+      t: string;
+      n: string | null;
+      c: string;
+      p: unknown;
+    };
+    return {
+      stream: n.s,
+      seq: BigInt(n.q),
+      type: n.t,
+      tenantId: n.n,
+      payload: n.p,
+      createdAt: new Date(n.c),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** The stream a notification is about. */
+function streamOfNotification(text: string): string | null {
+  return text.startsWith('{') ? (eventOfNotification(text)?.stream ?? null) : text;
+}
+
 /**
  * Appends an event inside the caller's transaction. The counter row's lock serialises writers of
  * one stream, so readers see sequence numbers appear in order; `pg_notify` is delivered on commit.
@@ -35,6 +85,8 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
   if (!row) {
     throw new Error('event sequence not allocated');
   }
+  // Set here rather than by the column default, so the stored row and the notified event agree.
+  const createdAt = new Date();
   await tx.event.create({
     data: {
       stream: input.stream,
@@ -42,35 +94,60 @@ export async function publishEvent(tx: DbTx, input: PublishInput): Promise<bigin
       type: input.type,
       tenantId: input.tenantId ?? null,
       payload: input.payload,
+      createdAt,
     },
   });
-  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${input.stream})`;
+  const note = notification(input, createdAt);
+  const text = note ? `${note.before}${row.lastSeq}${note.after}` : input.stream;
+  await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${text})`;
   return row.lastSeq;
 }
 
-/** An async iterator whose `return()` detaches at once (an async generator would wait for the next event). */
+/** Rows per read: replay, catch-up and live reads all page (keyset on `seq`) until the head. */
+export const EVENT_PAGE_SIZE = 1000;
+
+/**
+ * Live events a subscriber may hold undelivered; past that it stops taking pushes and pages from the
+ * table instead (after its cursor), so a slow consumer costs memory for one page, not for the backlog.
+ */
+const MAX_QUEUED = EVENT_PAGE_SIZE;
+
+/**
+ * An async iterator whose `return()` detaches at once (an async generator would wait for the next
+ * event). Until it has caught up with its hub it reads pages itself, as the consumer pulls; then it
+ * takes the events the hub pushes. `cursor` is the last event queued, so the two never overlap.
+ */
 class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
   private queue: StoredEvent<P>[] = [];
   private waiting: ((r: IteratorResult<StoredEvent<P>>) => void) | null = null;
   private failure: ((e: unknown) => void) | null = null;
+  /** Reading from the table instead of taking pushes (replay, or fell behind). */
+  catchingUp: boolean;
+  private reading = false;
   done = false;
 
   constructor(
     public cursor: bigint,
-    private readonly onClose: (s: Subscription<P>) => void,
-  ) {}
+    private readonly hub: StreamHub,
+    resume: boolean,
+  ) {
+    this.catchingUp = resume;
+  }
 
   push(event: StoredEvent<P>) {
-    if (this.done || event.seq <= this.cursor) {
+    if (this.done || this.catchingUp || event.seq <= this.cursor) {
       return;
     }
-    this.cursor = event.seq;
     if (this.waiting) {
+      this.cursor = event.seq;
       const resolve = this.waiting;
       this.waiting = null;
       this.failure = null;
       resolve({ value: event, done: false });
+    } else if (this.queue.length >= MAX_QUEUED) {
+      this.catchingUp = true;
     } else {
+      this.cursor = event.seq;
       this.queue.push(event);
     }
   }
@@ -80,13 +157,49 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
     void this.return();
   }
 
-  next(): Promise<IteratorResult<StoredEvent<P>>> {
-    const event = this.queue.shift();
-    if (event) {
-      return Promise.resolve({ value: event, done: false });
+  /** Reads the next page after the cursor; goes live once the page reaches the hub's head. */
+  private async catchUp(): Promise<void> {
+    this.reading = true;
+    try {
+      const head = await this.hub.ready;
+      const page = await this.hub.bus.read(this.hub.stream, this.cursor);
+      if (this.done) {
+        return;
+      }
+      for (const event of page as StoredEvent<P>[]) {
+        if (event.seq > this.cursor) {
+          this.cursor = event.seq;
+          this.queue.push(event);
+        }
+      }
+      // Synchronous with the check: every event up to the hub's cursor has been pushed already,
+      // and anything after ours that the hub pushes later is taken (or skipped if already read).
+      if (page.length < EVENT_PAGE_SIZE && this.cursor >= (this.hub.cursor ?? head)) {
+        this.catchingUp = false;
+      }
+    } finally {
+      this.reading = false;
     }
-    if (this.done) {
-      return Promise.resolve({ value: undefined, done: true });
+  }
+
+  async next(): Promise<IteratorResult<StoredEvent<P>>> {
+    for (;;) {
+      const event = this.queue.shift();
+      if (event) {
+        return { value: event, done: false };
+      }
+      if (this.done) {
+        return { value: undefined, done: true };
+      }
+      if (!this.catchingUp || this.reading) {
+        break;
+      }
+      try {
+        await this.catchUp();
+      } catch (error) {
+        void this.return();
+        throw error;
+      }
     }
     return new Promise((resolve, reject) => {
       this.waiting = resolve;
@@ -98,7 +211,7 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
     if (!this.done) {
       this.done = true;
       this.queue = [];
-      this.onClose(this);
+      this.hub.remove(this as Subscription<unknown>);
       this.waiting?.({ value: undefined, done: true });
       this.waiting = null;
     }
@@ -110,16 +223,33 @@ class Subscription<P> implements AsyncIterableIterator<StoredEvent<P>> {
   }
 }
 
-/** The subscribers of one stream in this process; reads new rows once per notification for all of them. */
+/**
+ * The subscribers of one stream in this process: reads new rows once per notification for all of
+ * them, page after page until the head, so a burst of any size between two notifications arrives whole.
+ */
 class StreamHub {
   readonly subscribers = new Set<Subscription<unknown>>();
-  private cursor: bigint | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** The last event read and pushed; null until the head is known. */
+  cursor: bigint | null = null;
+  /** The head when the hub opened (catching-up subscribers wait for it). */
+  readonly ready: Promise<bigint>;
+  private chain: Promise<void>;
+  /** A read is queued and has not started: further notifications are covered by it. */
+  private pending = false;
 
   constructor(
     readonly stream: string,
-    private readonly bus: EventBus,
-  ) {}
+    readonly bus: EventBus,
+    private readonly onEmpty: () => void,
+  ) {
+    this.ready = bus.headOf(stream).then((head) => {
+      this.cursor = head;
+      return head;
+    });
+    // A failed head read surfaces through `enqueue`'s handler and the subscribers' reads.
+    this.chain = this.ready.then(() => undefined);
+    this.chain.catch(() => undefined);
+  }
 
   private enqueue(work: () => Promise<void>) {
     this.chain = this.chain.then(work).catch((error) => {
@@ -130,36 +260,69 @@ class StreamHub {
     });
   }
 
-  add(sub: Subscription<unknown>, after: bigint | null) {
-    this.subscribers.add(sub);
-    this.enqueue(async () => {
-      if (this.cursor === null) {
-        this.cursor = await this.bus.headOf(this.stream);
+  /**
+   * Without `after`, a subscriber is live at once: it takes what the hub reads next, which starts
+   * at the head (the hub reads nothing before it knows the head). With `after`, it catches up first.
+   */
+  add<P>(after: bigint | null): Subscription<P> {
+    const sub = new Subscription<P>(after ?? this.cursor ?? 0n, this, after !== null);
+    this.subscribers.add(sub as Subscription<unknown>);
+    return sub;
+  }
+
+  remove(sub: Subscription<unknown>) {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) {
+      this.onEmpty();
+    }
+  }
+
+  private pushAll(event: StoredEvent) {
+    this.cursor = event.seq;
+    for (const sub of this.subscribers) {
+      sub.push(event);
+    }
+  }
+
+  /** Reads pages after the hub's cursor until the head. */
+  private async readToHead() {
+    for (;;) {
+      const page = await this.bus.read(this.stream, this.cursor ?? 0n);
+      for (const event of page) {
+        this.pushAll(event);
       }
-      if (after === null) {
-        sub.cursor = this.cursor;
+      if (page.length < EVENT_PAGE_SIZE || this.subscribers.size === 0) {
         return;
       }
-      sub.cursor = after;
-      if (after < this.cursor) {
-        for (const event of await this.bus.read(this.stream, after, this.cursor)) {
-          sub.push(event);
-        }
-      }
+    }
+  }
+
+  /** New rows may exist: read them. */
+  notify() {
+    if (this.pending) {
+      return;
+    }
+    this.pending = true;
+    this.enqueue(async () => {
+      this.pending = false;
+      await this.readToHead();
     });
   }
 
-  notify() {
+  /**
+   * A notification carried the event: the next one in sequence is pushed without reading the table;
+   * one already read is ignored; after a gap (or before the head is known) the table is read.
+   */
+  deliver(event: StoredEvent) {
     this.enqueue(async () => {
-      if (this.cursor === null) {
+      if (this.cursor !== null && event.seq <= this.cursor) {
         return;
       }
-      for (const event of await this.bus.read(this.stream, this.cursor)) {
-        this.cursor = event.seq;
-        for (const sub of this.subscribers) {
-          sub.push(event);
-        }
+      if (this.cursor !== null && event.seq === this.cursor + 1n) {
+        this.pushAll(event);
+        return;
       }
+      await this.readToHead();
     });
   }
 }
@@ -182,7 +345,19 @@ export class EventBus {
   }
 
   async start(): Promise<void> {
-    const onNotify = (stream: string) => this.hubs.get(stream)?.notify();
+    const onNotify = (text: string) => {
+      const stream = streamOfNotification(text);
+      const hub = stream === null ? undefined : this.hubs.get(stream);
+      if (!hub) {
+        return;
+      }
+      const event = eventOfNotification(text);
+      if (event) {
+        hub.deliver(event);
+      } else {
+        hub.notify();
+      }
+    };
     if (this.database.kind === 'postgres' && this.database.url) {
       const client = new pg.Client({ connectionString: this.database.url });
       client.on('error', (error) => this.log.error({ err: error }, 'event bus listener failed'));
@@ -205,12 +380,48 @@ export class EventBus {
     await this.listener?.end();
   }
 
-  /** Events of a stream after `after` (exclusive), up to `upTo` (inclusive) when given. */
-  async read(stream: string, after: bigint, upTo?: bigint): Promise<StoredEvent[]> {
+  /**
+   * Appends an event on its own, in one statement (its own transaction): for high-rate streams such
+   * as a chat turn's token deltas, where no other write has to commit with the event. The same
+   * ordering guarantee as `publishEvent` (the counter row's lock is held until the statement commits).
+   */
+  async publish(input: PublishInput): Promise<bigint> {
+    const payload = JSON.stringify(input.payload);
+    const createdAt = new Date();
+    const note = notification(input, createdAt);
+    // Without an event in the notification, both halves are empty and the stream name is sent.
+    const [row] = await this.database.prisma.$queryRaw<{ seq: bigint }[]>`
+      WITH allocated AS (
+        INSERT INTO event_stream (stream, "lastSeq") VALUES (${input.stream}, 1)
+        ON CONFLICT (stream) DO UPDATE SET "lastSeq" = event_stream."lastSeq" + 1
+        RETURNING "lastSeq"
+      ), appended AS (
+        INSERT INTO event (stream, seq, type, "tenantId", payload, "createdAt")
+        SELECT ${input.stream}, "lastSeq", ${input.type}, ${input.tenantId ?? null}::uuid, ${payload}::jsonb,
+               ${createdAt}::timestamptz
+        FROM allocated
+        RETURNING seq
+      )
+      SELECT appended.seq FROM appended
+      CROSS JOIN LATERAL (
+        SELECT pg_notify(
+          ${CHANNEL},
+          CASE WHEN ${note !== null} THEN ${note?.before ?? ''} || appended.seq::text || ${note?.after ?? ''}
+               ELSE ${input.stream} END
+        )
+      ) AS notified`;
+    if (!row) {
+      throw new Error('event not appended');
+    }
+    return row.seq;
+  }
+
+  /** One page of a stream's events after `after` (exclusive), oldest first, at most `EVENT_PAGE_SIZE`. */
+  async read(stream: string, after: bigint): Promise<StoredEvent[]> {
     const rows = await this.database.prisma.event.findMany({
-      where: { stream, seq: upTo === undefined ? { gt: after } : { gt: after, lte: upTo } },
+      where: { stream, seq: { gt: after } },
       orderBy: { seq: 'asc' },
-      take: 1000,
+      take: EVENT_PAGE_SIZE,
     });
     return rows.map((r) => ({ ...r, payload: r.payload as unknown }));
   }
@@ -221,24 +432,22 @@ export class EventBus {
   }
 
   /**
-   * Subscribes to a stream. With `after`, replays stored events after that cursor first; without it,
-   * starts at the current head. No event is lost or repeated across a resubscribe with the last cursor.
+   * Subscribes to a stream. With `after`, replays stored events after that cursor first (page by page,
+   * as the consumer pulls), then goes live; without it, starts at the current head. No event is lost
+   * or repeated across a resubscribe with the last cursor.
    */
   subscribe<P = unknown>(stream: string, after: bigint | null = null): AsyncIterableIterator<StoredEvent<P>> {
     let hub = this.hubs.get(stream);
     if (!hub) {
-      hub = new StreamHub(stream, this);
+      const created = new StreamHub(stream, this, () => {
+        if (this.hubs.get(stream) === created) {
+          this.hubs.delete(stream);
+        }
+      });
+      hub = created;
       this.hubs.set(stream, hub);
     }
-    const owner = hub;
-    const sub = new Subscription<unknown>(after ?? 0n, (s) => {
-      owner.subscribers.delete(s);
-      if (owner.subscribers.size === 0) {
-        this.hubs.delete(stream);
-      }
-    });
-    hub.add(sub, after);
-    return sub as unknown as AsyncIterableIterator<StoredEvent<P>>;
+    return hub.add<P>(after);
   }
 
   /** How many subscriptions are open in this process (tests check teardown with it). */

@@ -4,14 +4,15 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
-import { GraphQLError, type GraphQLSchema, parse } from 'graphql';
+import { GraphQLError, type GraphQLSchema, parse, subscribe } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { createContext, FORWARDED_HEADERS } from './context.js';
+import { type Ctx, createContext, FORWARDED_HEADERS } from './context.js';
 import { formatSubgraphError } from './format-error.js';
 import type { Kernel } from './kernel.js';
 import { listen as listenOn } from './listen.js';
 import { nulGuardPlugin, nulIssues } from './nul-guard.js';
+import { guardViewerStream } from './stream-access.js';
 
 /** A domain subgraph: its name and its federated schema. */
 export interface SubgraphModule {
@@ -81,6 +82,16 @@ export async function serveSubgraph(
             ]
           : undefined;
       },
+      // Every stream ends when its caller loses access (token expiry, membership, session, API key).
+      subscribe: async (args) => {
+        const result = await subscribe(args);
+        const viewer = (args.contextValue as Ctx).viewer;
+        return Symbol.asyncIterator in result && viewer
+          ? guardViewerStream(kernel.database.prisma, viewer, result, kernel.config.STREAM_ACCESS_RECHECK_MS)
+          : result;
+      },
+      // An error that ends a stream (thrown by its iterator) gets the same translation as any other.
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
           ? {
