@@ -39,10 +39,8 @@ export function gatewayContextFromHeaders(
 ): GatewayContext {
   return {
     authorization: read(headers, 'authorization'),
-    // In process, the REST bridge hands the address over in x-bridge-client-ip (set by itself).
-    clientIp: remoteAddress
-      ? clientAddress(headers, remoteAddress, trustedHops)
-      : read(headers, 'x-bridge-client-ip'),
+    // Never from a header the client controls unless proxies are trusted (TRUST_PROXY_HOPS).
+    clientIp: remoteAddress ? clientAddress(headers, remoteAddress, trustedHops) : null,
     userAgent: read(headers, 'user-agent'),
     requestId: read(headers, 'x-request-id') ?? randomUUID(),
     forwarded: Object.fromEntries(
