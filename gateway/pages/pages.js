@@ -136,6 +136,16 @@ function verifyEmail() {
   });
 }
 
+/** The password typed twice, or null after saying the two differ. */
+function chosenPassword(data) {
+  const password = String(data.get('password'));
+  if (password !== String(data.get('confirm'))) {
+    show('error', 'The two passwords differ.');
+    return null;
+  }
+  return password;
+}
+
 /** /reset-password?token=…: a new password, twice. */
 function resetPassword() {
   const token = tokenFrom('token');
@@ -143,9 +153,8 @@ function resetPassword() {
     return;
   }
   onSubmit(async (data) => {
-    const password = String(data.get('password'));
-    if (password !== String(data.get('confirm'))) {
-      show('error', 'The two passwords differ.');
+    const password = chosenPassword(data);
+    if (password === null) {
       return;
     }
     show('info', 'Setting your new password…');
@@ -171,9 +180,8 @@ function signup() {
     return;
   }
   onSubmit(async (data) => {
-    const password = String(data.get('password'));
-    if (password !== String(data.get('confirm'))) {
-      show('error', 'The two passwords differ.');
+    const password = chosenPassword(data);
+    if (password === null) {
       return;
     }
     const email = String(data.get('email')).trim();

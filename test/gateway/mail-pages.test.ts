@@ -3,14 +3,13 @@
  * server) in headless Chromium: verification, password reset and signup with an invite.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../subgraphs/identity/password.js';
+import { hasChromium, launchChromium } from '../kit/browser.js';
 import { type MailCatcher, startMailCatcher } from '../kit/mail.js';
 import { bootStack, type TestStack } from '../kit/stack.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PUBLIC_URL = 'http://mail-links.test:4000';
 const PASSWORD = 'Correct-Horse-Battery-9';
 
@@ -96,25 +95,13 @@ describe('mail pages over HTTP', () => {
   );
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('mail pages in headless Chromium', () => {
+describe.skipIf(!hasChromium)('mail pages in headless Chromium', () => {
   let browser: Browser;
   const foreign: string[] = [];
   const failures: string[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
