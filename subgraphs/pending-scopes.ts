@@ -7,7 +7,6 @@ import { defineScopes } from './kernel/scopes.js';
  */
 export const pendingScopes = defineScopes({
   'workflows:delete': ['owner', 'admin'],
-  'tools:read': ['owner', 'admin', 'member', 'viewer'],
   'billing:read': ['owner', 'admin'],
   'billing:manage': ['owner', 'admin'],
   'support:read': ['owner', 'admin'],

@@ -1,3 +1,4 @@
+import { agentsSubgraph } from './agents/index.js';
 import { conversationsSubgraph } from './conversations/index.js';
 import { identitySubgraph } from './identity/index.js';
 import type { DomainModule, ScopeOf } from './kernel/domain.js';
@@ -13,6 +14,7 @@ export const subgraphs = [
   identitySubgraph,
   tenantsSubgraph,
   conversationsSubgraph,
+  agentsSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

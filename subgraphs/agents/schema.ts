@@ -1,0 +1,5 @@
+import { builder } from './builder.js';
+import './agents/agent.graphql.js';
+import { toSubgraphSchema } from '../kernel/federation.js';
+
+export const schema = toSubgraphSchema(builder);
