@@ -11,10 +11,32 @@ export const agentRoutes: RestRoute[] = [
     summary: 'Create an agent',
   },
   {
+    field: 'Query.agents',
+    method: 'GET',
+    path: '/api/tenants/{tenant_id}/agents',
+    tags: ['agents'],
+    summary: 'List a tenant’s agents',
+  },
+  {
     field: 'Query.agent',
     method: 'GET',
     path: '/api/tenants/{tenant_id}/agents/{agent_id}',
     tags: ['agents'],
     summary: 'Get an agent',
+  },
+  {
+    field: 'Mutation.updateAgent',
+    method: 'PATCH',
+    path: '/api/tenants/{tenant_id}/agents/{agent_id}',
+    tags: ['agents'],
+    summary: 'Change an agent’s display name, description or status (the key is immutable)',
+  },
+  {
+    field: 'Mutation.deleteAgent',
+    method: 'DELETE',
+    path: '/api/tenants/{tenant_id}/agents/{agent_id}',
+    status: 204,
+    tags: ['agents'],
+    summary: 'Delete an agent with its bindings and activations',
   },
 ];

@@ -40,3 +40,47 @@ export const BUILTIN_TOOLS = [
 export type BuiltinToolName = (typeof BUILTIN_TOOLS)[number]['name'];
 
 export const BUILTIN_TOOL_NAMES: readonly string[] = BUILTIN_TOOLS.map((t) => t.name);
+
+/**
+ * Tools hosted by the model provider (OpenAI's Responses tools): the platform does not run them, it
+ * passes them to the model. Built-in agents may list them; the catalog lists them as such
+ * (`provider: 'openai'`). They need a configured provider; without one an agent runs without them.
+ */
+export interface ProviderTool {
+  name: string;
+  category: string;
+  description: string;
+  provider: 'openai';
+}
+
+export const PROVIDER_TOOLS = [
+  {
+    name: 'web_search',
+    category: 'search',
+    description: 'Searches the web and cites sources (hosted by the provider).',
+    provider: 'openai',
+  },
+  {
+    name: 'file_search',
+    category: 'knowledge',
+    description: 'Searches the provider vector stores bound to the agent (hosted by the provider).',
+    provider: 'openai',
+  },
+  {
+    name: 'code_interpreter',
+    category: 'code',
+    description: "Runs Python in the agent's code-interpreter container (hosted by the provider).",
+    provider: 'openai',
+  },
+  {
+    name: 'image_generation',
+    category: 'media',
+    description: 'Generates and edits images (hosted by the provider).',
+    provider: 'openai',
+  },
+] as const satisfies readonly ProviderTool[];
+
+export type ProviderToolName = (typeof PROVIDER_TOOLS)[number]['name'];
+
+/** A tool a built-in agent may name: a platform tool or a provider tool. */
+export type CatalogToolName = BuiltinToolName | ProviderToolName;
