@@ -90,6 +90,7 @@ export async function createAgent(ctx: AgentsCtx, tenantId: string, input: Creat
 }
 
 const ListAgentsFilter = z.object({
+  limit: z.number().int().min(1).max(100).nullish(),
   status: z.enum(AGENT_STATUSES).nullish(),
   search: z.string().trim().min(1).max(256).nullish(),
 });
@@ -110,7 +111,11 @@ export async function listAgents(
   input: ListAgentsInput,
 ): Promise<Page<Agent>> {
   const { tenantId: acting } = await agentTenant(ctx, tenantId);
-  const { status, search } = parseArgs(ListAgentsFilter, { status: input.status, search: input.search }, []);
+  const { status, search } = parseArgs(
+    ListAgentsFilter,
+    { limit: input.limit, status: input.status, search: input.search },
+    [],
+  );
   const page = keyset(input, 'createdAt', 'desc');
   const matching = search
     ? {
