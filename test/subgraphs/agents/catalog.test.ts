@@ -310,3 +310,18 @@ describe('resolveAgent (for the chat runtime)', () => {
     expect((await resolveAgent(db(), fresh.tenantId, 'triage')).source).toBe('builtin');
   });
 });
+
+describe('removing an override', () => {
+  it('brings the built-in back in the catalog', async () => {
+    const triage = await db().agent.findFirstOrThrow({ where: { tenantId: owner.tenantId, key: 'triage' } });
+    const del = await t.rest('DELETE', `/api/tenants/${owner.tenantId}/agents/${triage.id}`, {
+      token: owner.accessToken,
+    });
+    expect(del.status).toBe(204);
+    const res = await list(owner.accessToken, '?search=triage');
+    expect(res.body.items).toMatchObject([
+      { name: 'triage', display_name: 'Triage Assistant', status: 'active' },
+    ]);
+    expect((await resolveAgent(db(), owner.tenantId, 'triage')).source).toBe('builtin');
+  });
+});
