@@ -27,6 +27,15 @@ function access(ctx: AgentsCtx, write: boolean): { acting: ActingTenant; openai:
   return { acting, openai: requireOpenAI(ctx.config, FEATURE) };
 }
 
+/** A failed provider call: logged for operators (the client sees only the coded error). */
+function failed(ctx: AgentsCtx, error: unknown, action: string) {
+  const coded = providerError(error, action);
+  if (coded !== error) {
+    ctx.log.warn({ err: error, action }, 'OpenAI provider call failed');
+  }
+  return coded;
+}
+
 /** A live (not deleted) container of the tenant; any other id is 404. */
 async function liveContainer(db: AgentsTx, tenantId: string, containerId: string): Promise<Container> {
   const container = await db.container.findFirst({ where: { id: containerId, tenantId, deletedAt: null } });
@@ -148,7 +157,7 @@ export async function createContainer(ctx: AgentsCtx, input: CreateContainerInpu
       ...(data.fileIds?.length ? { file_ids: data.fileIds } : {}),
     });
   } catch (error) {
-    throw providerError(error, 'create container');
+    throw failed(ctx, error, 'create container');
   }
 
   try {
@@ -200,7 +209,7 @@ export async function deleteContainer(ctx: AgentsCtx, containerId: string): Prom
     await openai.containers.delete(container.openaiId);
   } catch (error) {
     if (!isProviderStatus(error, 404, 410)) {
-      throw providerError(error, 'delete container');
+      throw failed(ctx, error, 'delete container');
     }
   }
   await ctx.db.$transaction(async (tx) => {

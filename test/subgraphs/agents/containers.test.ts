@@ -400,6 +400,63 @@ describe('containers', () => {
     expect((await t.rest('GET', CONTAINERS)).status).toBe(401);
   });
 
+  it('works over GraphQL too: create, validation at the argument path, bind, delete; writes are audited', async () => {
+    const owner = await t.register();
+    const created = await t.gql<{ createContainer: { id: string; name: string; memoryLimit: string } }>(
+      'mutation($i: CreateContainerInput!) { createContainer(input: $i) { id name memoryLimit metadata agentKeys } }',
+      { i: { name: 'gql', memoryLimit: '4G', metadata: { a: 1 } } },
+      owner.accessToken,
+    );
+    expect(created.errors).toBeUndefined();
+    expect(created.data?.createContainer).toMatchObject({
+      name: 'gql',
+      memoryLimit: '4g',
+      metadata: { a: 1 },
+    });
+    const id = created.data?.createContainer.id as string;
+    const bad = await t.gql(
+      'mutation($i: CreateContainerInput!) { createContainer(input: $i) { id } }',
+      { i: { name: ' ' } },
+      owner.accessToken,
+    );
+    expect(bad.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+    expect(bad.errors?.[0]?.extensions?.details).toEqual([
+      expect.objectContaining({ loc: ['input', 'name'] }),
+    ]);
+    const bound = await t.gql<{ bindAgentContainer: { agentKey: string; container: { id: string } } }>(
+      'mutation($k: String!, $c: ID!) { bindAgentContainer(agentKey: $k, input: { containerId: $c }) { agentKey container { id } } }',
+      { k: 'triage', c: id },
+      owner.accessToken,
+    );
+    expect(bound.data?.bindAgentContainer).toEqual({ agentKey: 'triage', container: { id } });
+    const listed = await t.gql<{
+      containers: { total: number; items: { id: string; agentKeys: string[] }[] };
+    }>('{ containers(limit: 5) { total items { id agentKeys } } }', {}, owner.accessToken);
+    expect(listed.data?.containers).toEqual({ total: 1, items: [{ id, agentKeys: ['triage'] }] });
+    const unbound = await t.gql(
+      'mutation { unbindAgentContainer(agentKey: "triage") }',
+      {},
+      owner.accessToken,
+    );
+    expect(unbound.data).toEqual({ unbindAgentContainer: true });
+    const deleted = await t.gql(
+      'mutation($id: ID!) { deleteContainer(containerId: $id) }',
+      { id },
+      owner.accessToken,
+    );
+    expect(deleted.data).toEqual({ deleteContainer: true });
+    const audit = await t.stack.kernel.database.prisma.auditEvent.findMany({
+      where: { tenantId: owner.tenantId, action: { startsWith: 'container.' } },
+      orderBy: { createdAt: 'asc' },
+    });
+    expect(audit.map((a) => [a.action, a.actorId])).toEqual([
+      ['container.created', `user:${owner.userId}`],
+      ['container.agent_bound', `user:${owner.userId}`],
+      ['container.agent_unbound', `user:${owner.userId}`],
+      ['container.deleted', `user:${owner.userId}`],
+    ]);
+  });
+
   it('maps provider failures to 502/503 with nothing stored and no stack', async () => {
     const owner = await t.register();
     const before = (await list(owner.accessToken, '?limit=1')).body.total;
