@@ -18,6 +18,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   LOCKED: 423,
   RATE_LIMITED: 429,
   INTERNAL_SERVER_ERROR: 500,
+  BAD_GATEWAY: 502,
   SERVICE_UNAVAILABLE: 503,
 };
 

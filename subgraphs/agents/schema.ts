@@ -1,6 +1,7 @@
 import { builder } from './builder.js';
 import './agents/agent.graphql.js';
 import './catalog/catalog.graphql.js';
+import './containers/container.graphql.js';
 import { toSubgraphSchema } from '../kernel/federation.js';
 
 export const schema = toSubgraphSchema(builder);

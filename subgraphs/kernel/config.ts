@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** An empty variable (`OPENAI_API_KEY=`) counts as unset. */
+const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
 /** Every setting the platform reads from the environment, validated once at start-up. */
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -95,6 +98,20 @@ const ConfigSchema = z.object({
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
   /** How often an open subscription re-checks its caller's access (membership, session, API key). */
   STREAM_ACCESS_RECHECK_MS: z.coerce.number().int().positive().default(30000),
+  /** OpenAI (or a compatible provider) for code-interpreter containers; unset, those operations answer 503. */
+  OPENAI_API_KEY: z.preprocess(blankAsUnset, z.string().optional()),
+  /** Base URL of the OpenAI-compatible API (default https://api.openai.com/v1). */
+  OPENAI_BASE_URL: z.preprocess(
+    blankAsUnset,
+    z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  ),
+  /** Per-request timeout and retries of provider calls (the SDK retries connection errors, 408, 409, 429, 5xx). */
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(30000),
+  OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Code-interpreter containers: live containers per tenant, memory tiers allowed (comma-separated), default tier. */
+  CONTAINER_MAX_PER_TENANT: z.coerce.number().int().positive().default(10),
+  CONTAINER_ALLOWED_MEMORY_TIERS: z.string().default('1g,4g,16g,64g'),
+  CONTAINER_DEFAULT_MEMORY_LIMIT: z.enum(['1g', '4g', '16g', '64g']).default('1g'),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

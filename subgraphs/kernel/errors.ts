@@ -12,7 +12,9 @@ export type ErrorCode =
   | 'LOCKED'
   | 'RATE_LIMITED'
   | 'FEATURE_DISABLED'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  /** An upstream provider (OpenAI …) failed or refused the call (502). */
+  | 'BAD_GATEWAY';
 
 export class AppError extends Error {
   constructor(
