@@ -1,9 +1,10 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
 import { agentRoutes } from './agents/rest.js';
+import { bindingIgnored, bindingRoutes } from './bindings/rest.js';
 
 /** The REST face of agents: each module's rows (see rest-bridge/routes/types.ts). */
 export const agentsRest: RestSurface = {
-  routes: [...agentRoutes],
+  routes: [...agentRoutes, ...bindingRoutes],
   aliases: {},
-  ignored: [],
+  ignored: [...bindingIgnored],
 };
