@@ -382,6 +382,48 @@ export async function activationsOfAgent(
   return page.page(rows);
 }
 
+/*
+ * The pinned version rows of a binding, for the `AgentBinding.promptVersion`, `toolVersions` and
+ * `runtimeConfigVersion` fields the artifacts types will carry. By-id `findUnique`s, which Prisma
+ * batches within a tick: a page of bindings costs one query per table, not one per binding. The
+ * rows exist (the foreign keys restrict deleting a pinned version); the tenant check is belt and braces.
+ */
+
+/** The binding's prompt version. */
+export async function promptVersionOfBinding(
+  ctx: Pick<AgentsCtx, 'db'>,
+  b: BindingView,
+): Promise<PromptVersion> {
+  const row = await ctx.db.promptVersion.findUnique({ where: { id: b.promptVersionId } });
+  if (!row || row.tenantId !== b.tenantId) {
+    throw new NotFoundError('Prompt version', b.promptVersionId);
+  }
+  return row;
+}
+
+/** The binding's tool versions, in the binding's order. */
+export async function toolVersionsOfBinding(
+  ctx: Pick<AgentsCtx, 'db'>,
+  b: BindingView,
+): Promise<ToolVersion[]> {
+  const rows = await Promise.all(
+    b.toolVersionIds.map((id) => ctx.db.toolVersion.findUnique({ where: { id } })),
+  );
+  return rows.filter((row): row is ToolVersion => row !== null && row.tenantId === b.tenantId);
+}
+
+/** The binding's runtime config version. */
+export async function runtimeConfigVersionOfBinding(
+  ctx: Pick<AgentsCtx, 'db'>,
+  b: BindingView,
+): Promise<RuntimeConfigVersion> {
+  const row = await ctx.db.runtimeConfigVersion.findUnique({ where: { id: b.runtimeConfigVersionId } });
+  if (!row || row.tenantId !== b.tenantId) {
+    throw new NotFoundError('Runtime config version', b.runtimeConfigVersionId);
+  }
+  return row;
+}
+
 /** What the chat runtime runs: the live binding with its pinned version rows, tools in binding order. */
 export interface LiveAgentConfig {
   agent: Agent;

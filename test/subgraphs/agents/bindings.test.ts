@@ -1,7 +1,12 @@
 /** Bindings of an agent: create, list, get, activate, delete over REST and GraphQL; pinning rules. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getLiveAgentConfig } from '../../../subgraphs/agents/bindings/binding.service.js';
+import {
+  getLiveAgentConfig,
+  promptVersionOfBinding,
+  runtimeConfigVersionOfBinding,
+  toolVersionsOfBinding,
+} from '../../../subgraphs/agents/bindings/binding.service.js';
 import { openApiProblems } from '../../kit/contract.js';
 import { bootStack, type TestStack } from '../../kit/stack.js';
 import { tenantWithRoles } from '../tenancy-kit.js';
@@ -345,6 +350,8 @@ describe('bindings over REST', () => {
       ] as const) {
         const res = await t.rest(method, path, { token: reader.token, ...(body ? { body } : {}) });
         expect(res.status, `${method} ${path}`).toBe(403);
+        const spec = path.endsWith('/activate') ? ACTIVATE : path === p.base ? BINDINGS : BINDING;
+        expect(openApiProblems(method, spec, 403, res.body)).toEqual([]);
       }
     }
     expect(await db().agentBinding.count({ where: { agentId } })).toBe(2);
@@ -511,5 +518,18 @@ describe('bindings over GraphQL', () => {
     expect(await getLiveAgentConfig(db(), tenants.other.tenantId, { id: agentId })).toBeNull();
     expect(await getLiveAgentConfig(db(), tenants.other.tenantId, { key })).toBeNull();
     expect(await getLiveAgentConfig(db(), owner.tenantId, { id: 'not-a-uuid' })).toBeNull();
+
+    // The version rows of a binding (what the integrated AgentBinding version fields resolve).
+    const ctx = { db: db() };
+    const view = live?.binding;
+    if (!view) {
+      throw new Error('no live binding');
+    }
+    expect((await promptVersionOfBinding(ctx, view)).id).toBe(v.promptVersionId);
+    expect((await toolVersionsOfBinding(ctx, view)).map((tv) => tv.id)).toEqual(order);
+    expect((await runtimeConfigVersionOfBinding(ctx, view)).id).toBe(v.runtimeConfigVersionId);
+    const foreign = { ...view, tenantId: tenants.other.tenantId };
+    await expect(promptVersionOfBinding(ctx, foreign)).rejects.toThrow('not found');
+    expect(await toolVersionsOfBinding(ctx, foreign)).toEqual([]);
   });
 });
