@@ -15,8 +15,10 @@ import {
 } from './binding.service.js';
 
 /**
- * A binding. The pinned versions are ids here; the artifacts module adds `promptVersion`,
- * `toolVersions` and `runtimeConfigVersion` object fields on this ref.
+ * A binding. The pinned versions are ids here; once the artifacts module's version types exist,
+ * `promptVersion`, `toolVersions` and `runtimeConfigVersion` object fields go on this ref
+ * (`builder.objectFields(AgentBindingRef, …)`), resolved by `promptVersionOfBinding`,
+ * `toolVersionsOfBinding` and `runtimeConfigVersionOfBinding` of binding.service.ts.
  */
 export const AgentBindingRef = builder.objectRef<BindingView>('AgentBinding').implement({
   description:

@@ -72,15 +72,23 @@ async function findAgent(ctx: AgentsCtx, tenantId: string, agentId: string): Pro
 /**
  * Locks the agent row until the transaction ends: activations and deletions of one agent's
  * bindings run one at a time, so the live binding and the activation history never race.
+ * `NO KEY UPDATE` (what updating a non-key column takes) still lets foreign-key checks through, so
+ * creating a binding or a history row of the agent elsewhere does not wait for it.
  */
 async function lockAgent(tx: AgentsTx, tenantId: string, agentId: string): Promise<AgentRow> {
   const [row] = await tx.$queryRaw<{ activeBindingId: string | null }[]>`
-    SELECT "activeBindingId" FROM agent WHERE id = ${agentId}::uuid AND "tenantId" = ${tenantId}::uuid FOR UPDATE`;
+    SELECT "activeBindingId" FROM agent WHERE id = ${agentId}::uuid AND "tenantId" = ${tenantId}::uuid FOR NO KEY UPDATE`;
   if (!row) {
     throw new NotFoundError('Agent', agentId);
   }
   return { id: agentId, tenantId, activeBindingId: row.activeBindingId };
 }
+
+/**
+ * Transactions that take the agent lock: concurrent activations of one agent wait for each other
+ * (on PGlite, for the one connection), so allow more than Prisma's 2 s / 5 s defaults.
+ */
+const LOCKED_TX = { maxWait: 10_000, timeout: 15_000 };
 
 // `z.guid()`: any 8-4-4-4-12 hex id (the kernel's UUID rule), reported as `uuid_parsing`.
 const VersionId = z.guid('Input should be a valid UUID.');
@@ -328,7 +336,7 @@ export async function activateBinding(
       metadata: { agentId: agent.id, previousBindingId: agent.activeBindingId, activationId: activation.id },
     });
     return view(row, { ...agent, activeBindingId: row.id });
-  });
+  }, LOCKED_TX);
 }
 
 /** Deletes an inactive binding of the agent; the live one answers 409 (activate another first). */
@@ -364,7 +372,7 @@ export async function deleteBinding(
       metadata: { agentId: agent.id },
     });
     return true;
-  });
+  }, LOCKED_TX);
 }
 
 /** The agent's activations, newest first (rows stay when their binding is deleted). */
