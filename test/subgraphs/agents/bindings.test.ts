@@ -90,6 +90,14 @@ describe('bindings over REST', () => {
       { token: owner.accessToken },
     );
     expect(rest.body).toMatchObject({ items: [{ id: first.id }], next_cursor: null });
+    const badLimit = await t.rest<{ details: { loc: unknown[] }[] }>('GET', `${p.base}?limit=0`, {
+      token: owner.accessToken,
+    });
+    expect(badLimit.status).toBe(422);
+    expect(badLimit.body.details.map((d) => d.loc)).toEqual([['query', 'limit']]);
+    const badCursor = await t.rest('GET', `${p.base}?cursor=nope`, { token: owner.accessToken });
+    expect(badCursor.status).toBe(400);
+    expect(openApiProblems('GET', BINDINGS, 400, badCursor.body)).toEqual([]);
 
     const got = await t.rest<BindingJson>('GET', p.one(first.id), { token: owner.accessToken });
     expect(got.status).toBe(200);
