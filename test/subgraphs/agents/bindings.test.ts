@@ -273,6 +273,17 @@ describe('bindings over REST', () => {
       [['body', 'runtime_config_version_id'], 'missing'],
     ]);
 
+    const shapes = await Promise.all([
+      attempt({ ...bindingBody(mine), extra: 1 }),
+      attempt({ ...bindingBody(mine), tool_version_ids: 'x' }),
+      attempt({ ...bindingBody(mine), notes: 'n'.repeat(2001) }),
+    ]);
+    expect(shapes.map((d) => d.map((x) => [x.loc, x.type]))).toEqual([
+      [[['body', 'extra'], 'extra_forbidden']],
+      [[['body', 'tool_version_ids', 0], 'uuid_parsing']],
+      [[['body', 'notes'], 'string_too_long']],
+    ]);
+
     expect(await db().agentBinding.count({ where: { agentId } })).toBe(before);
     // No tools at all is fine.
     const bare = await createBinding(owner.accessToken, owner.tenantId, agentId, {
