@@ -2,6 +2,7 @@ import { builder } from './builder.js';
 import './agents/agent.graphql.js';
 import './catalog/catalog.graphql.js';
 import './containers/container.graphql.js';
+import './bindings/binding.graphql.js';
 import { toSubgraphSchema } from '../kernel/federation.js';
 
 export const schema = toSubgraphSchema(builder);
