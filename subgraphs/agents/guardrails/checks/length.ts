@@ -26,14 +26,14 @@ export const LengthConfig = z
 export type LengthConfig = z.output<typeof LengthConfig>;
 
 /**
- * A model-independent token estimate: each run of letters or digits counts one token per 4
- * characters (rounded up), each other non-space character one token. Close to BPE tokenizers on
- * English prose, conservative on code and punctuation.
+ * A model-independent token estimate: each run of letters or digits counts one token per 6
+ * characters (rounded up), each other non-space character one token. Near BPE tokenizers on
+ * English prose, high on code and punctuation (a limit errs on the safe side).
  */
 export function estimateTokens(text: string): number {
   let tokens = 0;
   for (const m of text.matchAll(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)) {
-    tokens += /[\p{L}\p{N}]/u.test(m[0]) ? Math.ceil([...m[0]].length / 4) : 1;
+    tokens += /[\p{L}\p{N}]/u.test(m[0]) ? Math.ceil([...m[0]].length / 6) : 1;
   }
   return tokens;
 }

@@ -81,23 +81,34 @@ function groups(text: string, offset: number): Span[] {
   }));
 }
 
-const cardDigits = (text: string, span: Span) => text.slice(span.start, span.end).replace(/[ -]/g, '');
-
 function findCards(text: string): Span[] {
   const found: Span[] = [];
   for (const m of text.matchAll(/(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)/g)) {
     // A card can sit among other numbers: the longest run of whole groups that passes Luhn wins.
+    // For each last group, the Luhn sum grows leftwards one digit at a time (parity from the right).
     const parts = groups(m[0], m.index);
     let best: Span | undefined;
-    for (let i = 0; i < parts.length; i++) {
-      for (let j = parts.length - 1; j >= i; j--) {
-        const span = { start: (parts[i] as Span).start, end: (parts[j] as Span).end };
-        const digits = cardDigits(text, span);
-        if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
-          if (!best || span.end - span.start > best.end - best.start) {
-            best = span;
+    for (let j = parts.length - 1; j >= 0; j--) {
+      let sum = 0;
+      let count = 0;
+      for (let i = j; i >= 0 && count <= 19; i--) {
+        const part = parts[i] as Span;
+        for (let k = part.end - 1; k >= part.start; k--) {
+          let d = text.charCodeAt(k) - 48;
+          if (count % 2 === 1) {
+            d = d * 2 > 9 ? d * 2 - 9 : d * 2;
           }
-          break;
+          sum += d;
+          count++;
+        }
+        const span = { start: part.start, end: (parts[j] as Span).end };
+        if (
+          count >= 13 &&
+          count <= 19 &&
+          sum % 10 === 0 &&
+          (!best || span.end - span.start > best.end - best.start)
+        ) {
+          best = span;
         }
       }
     }
@@ -152,13 +163,13 @@ function findIps(text: string): Span[] {
 
 function findPhones(text: string): Span[] {
   const found: Span[] = [];
-  // Grouped numbers (`+44 20 7946 0958`, `(415) 555-2671`) or E.164 (`+14155552671`); 9–15 digits,
-  // so dates and short numbers are not phones.
+  // Grouped numbers (`+44 20 7946 0958`, `(415) 555-2671`) or E.164 (`+14155552671`); 10–15 digits,
+  // so dates, US SSN look-alikes and short numbers are not phones.
   const pattern =
     /(?<![\w+])(?:(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}|\(\d{1,4}\)[ .-]?\d{2,4}(?:[ .-]?\d{2,4}){1,3}|\+\d{8,15})(?!\w)/g;
   for (const m of text.matchAll(pattern)) {
     const digits = m[0].replace(/\D/g, '').length;
-    if (digits >= 9 && digits <= 15) {
+    if (digits >= 10 && digits <= 15) {
       found.push({ start: m.index, end: m.index + m[0].length });
     }
   }
@@ -183,12 +194,15 @@ const DETECTORS: Record<PiiEntity, (text: string) => Span[]> = {
 /** The findings of the named entities in `text`, in text order; overlaps go to the earlier entity of PII_ENTITIES. */
 export function detectPii(text: string, entities: readonly PiiEntity[] = PII_ENTITIES): PiiFinding[] {
   const accepted: PiiFinding[] = [];
+  // Characters already claimed by an accepted finding (linear, however many findings).
+  const taken = new Uint8Array(text.length);
   for (const entity of PII_ENTITIES) {
     if (!entities.includes(entity)) {
       continue;
     }
     for (const span of DETECTORS[entity](text)) {
-      if (!accepted.some((a) => span.start < a.end && a.start < span.end)) {
+      if (!taken.subarray(span.start, span.end).includes(1)) {
+        taken.fill(1, span.start, span.end);
         accepted.push({ entity, ...span });
       }
     }

@@ -68,10 +68,27 @@ export function findUrls(text: string): { url: string; start: number; end: numbe
   const pattern =
     /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s<>"'`]+|\bwww\.[^\s<>"'`]+|\b(?:javascript|data|vbscript|file):[^\s<>"'`]+/gi;
   return [...text.matchAll(pattern)].map((m) => {
-    // Sentence punctuation after a URL is not part of it.
-    const url = m[0].replace(/[.,;:!?)\]}]+$/, '');
+    const url = trimTrailing(m[0]);
     return { url, start: m.index, end: m.index + url.length };
   });
+}
+
+const count = (s: string, c: string) => s.split(c).length - 1;
+
+/** Sentence punctuation after a URL is not part of it; a closing bracket is, when the URL opened it. */
+function trimTrailing(url: string): string {
+  let out = url;
+  for (;;) {
+    const last = out.at(-1) ?? '';
+    const open = { ')': '(', ']': '[', '}': '{' }[last];
+    if ('.,;:!?'.includes(last) && last !== '') {
+      out = out.slice(0, -1);
+    } else if (open && count(out, last) > count(out, open)) {
+      out = out.slice(0, -1);
+    } else {
+      return out;
+    }
+  }
 }
 
 /** Lowercase ASCII (punycode) form of a configured domain, without `*.` or a trailing dot. */
