@@ -3,6 +3,7 @@ import { builder } from '../builder.js';
 import type { PresetEntry } from './catalog.js';
 import { GUARDRAIL_ENGINES, GUARDRAIL_STAGES, type GuardrailResult } from './checks/types.js';
 import {
+  catalogEntry,
   evaluateGuardrails,
   type Guardrail,
   type GuardrailPreset,
@@ -83,7 +84,7 @@ GuardrailPresetEntryRef.implement({
     guardrail: t.field({
       type: GuardrailRef,
       description: 'The guardrail itself.',
-      resolve: (e) => getGuardrail(e.guardrail_key),
+      resolve: (e) => catalogEntry(e.guardrail_key),
     }),
   }),
 });
@@ -182,7 +183,7 @@ builder.queryField('guardrails', (t) =>
     type: [GuardrailRef],
     description: 'Every guardrail the platform ships.',
     authScopes: { scope: 'tools:read' },
-    resolve: () => listGuardrails(),
+    resolve: (_root, _args, ctx) => listGuardrails(ctx),
   }),
 );
 
@@ -192,7 +193,7 @@ builder.queryField('guardrail', (t) =>
     description: 'One guardrail by key (NOT_FOUND for an unknown key).',
     authScopes: { scope: 'tools:read' },
     args: { guardrailKey: t.arg.string({ required: true, description: 'Key of the guardrail.' }) },
-    resolve: (_root, { guardrailKey }) => getGuardrail(guardrailKey),
+    resolve: (_root, { guardrailKey }, ctx) => getGuardrail(ctx, guardrailKey),
   }),
 );
 
@@ -201,7 +202,7 @@ builder.queryField('guardrailPresets', (t) =>
     type: [GuardrailPresetRef],
     description: 'Every guardrail preset the platform ships.',
     authScopes: { scope: 'tools:read' },
-    resolve: () => listGuardrailPresets(),
+    resolve: (_root, _args, ctx) => listGuardrailPresets(ctx),
   }),
 );
 
@@ -211,7 +212,7 @@ builder.queryField('guardrailPreset', (t) =>
     description: 'One guardrail preset by key (NOT_FOUND for an unknown key).',
     authScopes: { scope: 'tools:read' },
     args: { presetKey: t.arg.string({ required: true, description: 'Key of the preset.' }) },
-    resolve: (_root, { presetKey }) => getGuardrailPreset(presetKey),
+    resolve: (_root, { presetKey }, ctx) => getGuardrailPreset(ctx, presetKey),
   }),
 );
 
@@ -229,6 +230,6 @@ builder.queryField('evaluateGuardrails', (t) =>
         description: `The sample text (at most ${MAX_SAMPLE_CHARACTERS} characters).`,
       }),
     },
-    resolve: (_root, args) => evaluateGuardrails(args),
+    resolve: (_root, args, ctx) => evaluateGuardrails(ctx, args),
   }),
 );

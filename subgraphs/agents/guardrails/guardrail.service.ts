@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../kernel/errors.js';
 import { parseArgs } from '../../kernel/validation.js';
+import { actingTenant } from '../../kernel/viewer.js';
+import type { AgentsCtx } from '../db.js';
 import {
   configSchema,
   defaultConfig,
@@ -65,13 +67,30 @@ function toPreset(spec: PresetSpec): GuardrailPreset {
 const CATALOG = GUARDRAILS.map(toGuardrail);
 const PRESET_CATALOG = PRESETS.map(toPreset);
 
+/**
+ * The catalog needs no tenant, but a credential bound to one passes the acting-tenant rules, so the
+ * deployment's email-verification gate applies (the legacy `require_verified_scopes`).
+ */
+function assertCatalogReader(ctx: AgentsCtx): void {
+  if (ctx.viewer?.tenantId) {
+    actingTenant(ctx);
+  }
+}
+
 /** Every shipped guardrail, in catalog order. */
-export function listGuardrails(): readonly Guardrail[] {
+export function listGuardrails(ctx: AgentsCtx): readonly Guardrail[] {
+  assertCatalogReader(ctx);
   return CATALOG;
 }
 
 /** One guardrail by key; an unknown key is NOT_FOUND. */
-export function getGuardrail(key: string): Guardrail {
+export function getGuardrail(ctx: AgentsCtx, key: string): Guardrail {
+  assertCatalogReader(ctx);
+  return catalogEntry(key);
+}
+
+/** The catalog entry of a key the caller already may read (a preset's guardrail). */
+export function catalogEntry(key: string): Guardrail {
   const found = CATALOG.find((g) => g.key === key);
   if (!found) {
     throw new NotFoundError('Guardrail', key);
@@ -80,12 +99,14 @@ export function getGuardrail(key: string): Guardrail {
 }
 
 /** Every shipped preset. */
-export function listGuardrailPresets(): readonly GuardrailPreset[] {
+export function listGuardrailPresets(ctx: AgentsCtx): readonly GuardrailPreset[] {
+  assertCatalogReader(ctx);
   return PRESET_CATALOG;
 }
 
 /** One preset by key; an unknown key is NOT_FOUND. */
-export function getGuardrailPreset(key: string): GuardrailPreset {
+export function getGuardrailPreset(ctx: AgentsCtx, key: string): GuardrailPreset {
+  assertCatalogReader(ctx);
   const found = PRESET_CATALOG.find((p) => p.key === key);
   if (!found) {
     throw new NotFoundError('Guardrail preset', key);
@@ -102,11 +123,11 @@ const EvaluateArgs = z.object({
 });
 
 /** Runs a preset's regex checks of one stage on a sample text (nothing is stored). */
-export function evaluateGuardrails(args: {
-  presetKey: string;
-  stage: GuardrailStage;
-  text: string;
-}): GuardrailRun {
+export function evaluateGuardrails(
+  ctx: AgentsCtx,
+  args: { presetKey: string; stage: GuardrailStage; text: string },
+): GuardrailRun {
+  assertCatalogReader(ctx);
   const { presetKey, text } = parseArgs(EvaluateArgs, args, []);
   return runGuardrails(presetKey, args.stage, text);
 }

@@ -213,3 +213,25 @@ describe('GraphQL', () => {
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('REQUIRE_EMAIL_VERIFICATION=true', () => {
+  it('refuses an unverified email (403, the legacy require_verified_scopes)', async () => {
+    const gated = await bootStack({ REQUIRE_EMAIL_VERIFICATION: 'true' });
+    try {
+      const a = await gated.register();
+      for (const path of [LIST, PRESETS, '/api/v1/guardrails/length', '/api/v1/guardrails/presets/minimal']) {
+        const res = await gated.rest('GET', path, { token: a.accessToken });
+        expect(res.status, path).toBe(403);
+        expect(res.body).toMatchObject({ success: false, message: 'Email verification required.' });
+      }
+      const evaluated = await gated.gql(
+        '{ evaluateGuardrails(presetKey: "minimal", stage: INPUT, text: "hi") { content } }',
+        {},
+        a.accessToken,
+      );
+      expect(evaluated.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      await gated.close();
+    }
+  });
+});
