@@ -216,14 +216,30 @@ builder.queryField('guardrailPreset', (t) =>
   }),
 );
 
+const GuardrailCheckConfigInput = builder.inputType('GuardrailCheckConfigInput', {
+  description: 'One guardrail to evaluate, with configuration overrides (as a preset entry).',
+  fields: (t) => ({
+    guardrailKey: t.string({ required: true, description: 'Key of the guardrail.' }),
+    enabled: t.boolean({ description: 'Whether to run it (default true).' }),
+    config: t.field({
+      type: 'JSON',
+      description: "Overrides of the guardrail's default configuration (validated by its config_schema).",
+    }),
+  }),
+});
+
 builder.queryField('evaluateGuardrails', (t) =>
   t.field({
     type: GuardrailEvaluationRef,
     description:
-      "Runs a preset's regex checks of one stage on a sample text, to try a preset (nothing is stored); model-based checks are listed, not run.",
+      "Runs the regex checks of one stage on a sample text, a preset's or a config list's (nothing is stored); model-based checks are listed, not run.",
     authScopes: { scope: 'tools:read' },
     args: {
-      presetKey: t.arg.string({ required: true, description: 'Key of the preset.' }),
+      presetKey: t.arg.string({ description: 'Key of the preset (or give `checks`).' }),
+      checks: t.arg({
+        type: [GuardrailCheckConfigInput],
+        description: 'Guardrails with overrides, instead of a preset (at most 50).',
+      }),
       stage: t.arg({ type: GuardrailStageEnum, required: true, description: 'The stage to evaluate.' }),
       text: t.arg.string({
         required: true,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../kernel/errors.js';
-import { parseArgs } from '../../kernel/validation.js';
+import { detail, parseArgs } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import type { AgentsCtx } from '../db.js';
 import {
@@ -118,16 +118,49 @@ export function getGuardrailPreset(ctx: AgentsCtx, key: string): GuardrailPreset
 export const MAX_SAMPLE_CHARACTERS = 100_000;
 
 const EvaluateArgs = z.object({
-  presetKey: z.string().min(1).max(64),
+  presetKey: z.string().min(1).max(64).nullish(),
+  checks: z
+    .array(
+      z.object({
+        guardrailKey: z.string().min(1).max(64),
+        enabled: z.boolean().nullish(),
+        config: z.record(z.string(), z.unknown()).nullish(),
+      }),
+    )
+    .max(50)
+    .nullish(),
   text: z.string().max(MAX_SAMPLE_CHARACTERS),
 });
+/** The arguments as GraphQL passes them (`config` is any JSON until validated). */
+export interface EvaluateGuardrailsArgs {
+  presetKey?: string | null;
+  checks?: { guardrailKey: string; enabled?: boolean | null; config?: unknown }[] | null;
+  stage: GuardrailStage;
+  text: string;
+}
 
-/** Runs a preset's regex checks of one stage on a sample text (nothing is stored). */
-export function evaluateGuardrails(
-  ctx: AgentsCtx,
-  args: { presetKey: string; stage: GuardrailStage; text: string },
-): GuardrailRun {
+/**
+ * Runs the regex checks of one stage on a sample text (nothing is stored): a preset's, or those of a
+ * config list to try overrides before a preset has them.
+ */
+export function evaluateGuardrails(ctx: AgentsCtx, args: EvaluateGuardrailsArgs): GuardrailRun {
   assertCatalogReader(ctx);
-  const { presetKey, text } = parseArgs(EvaluateArgs, args, []);
-  return runGuardrails(presetKey, args.stage, text);
+  const unknownKeys = (args.checks ?? []).flatMap((c, i) =>
+    GUARDRAILS.some((g) => g.key === c.guardrailKey)
+      ? []
+      : [detail(['checks', i, 'guardrailKey'], `No guardrail "${c.guardrailKey}".`, 'enum')],
+  );
+  const oneSource =
+    (args.presetKey == null) === (args.checks == null)
+      ? [detail(['presetKey'], 'Give either presetKey or checks.', 'value_error')]
+      : [];
+  const { presetKey, checks, text } = parseArgs(EvaluateArgs, args, [], [...oneSource, ...unknownKeys]);
+  const source =
+    presetKey ??
+    (checks ?? []).map((c) => ({
+      guardrail_key: c.guardrailKey,
+      enabled: c.enabled ?? true,
+      config: c.config ?? {},
+    }));
+  return runGuardrails(source, args.stage, text, ['checks']);
 }

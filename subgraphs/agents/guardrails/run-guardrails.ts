@@ -60,12 +60,15 @@ function entriesOf(source: string | readonly GuardrailCheckConfig[]): readonly G
 /**
  * Runs the enabled checks of a preset (or a config list) for one stage on `text`. Regex checks run
  * in order, each on the text as the previous masking check left it; model-based checks are listed
- * in `requires_model` for the chat runtime. Pure: no I/O.
+ * in `requires_model` for the chat runtime. Pure: no I/O. A config entry that does not validate is
+ * a VALIDATION_FAILED at `[...listPath, index, 'config', …]`.
  */
 export function runGuardrails(
   source: string | readonly GuardrailCheckConfig[],
   stage: GuardrailStage,
   text: string,
+  /** Where a config list sits among the caller's arguments, for validation locs. */
+  listPath: ArgumentPath = [],
 ): GuardrailRun {
   const run: GuardrailRun = {
     stage,
@@ -79,14 +82,15 @@ export function runGuardrails(
     if (!spec) {
       throw new NotFoundError('Guardrail', entry.guardrail_key);
     }
-    if (entry.enabled === false || spec.stage !== stage) {
-      return;
-    }
+    // Every entry's config is validated, whatever its stage: a bad config is refused up front.
     const config = resolveConfig(
       spec,
       entry.config,
-      typeof source === 'string' ? ['config'] : [index, 'config'],
+      typeof source === 'string' ? ['config'] : [...listPath, index, 'config'],
     );
+    if (entry.enabled === false || spec.stage !== stage) {
+      return;
+    }
     if (!spec.check) {
       run.requires_model.push({
         guardrail_key: spec.key,

@@ -199,6 +199,71 @@ describe('GraphQL', () => {
     });
   });
 
+  it('evaluates a config list with overrides; bad entries are 422 at their argument path', async () => {
+    const query = `query($checks: [GuardrailCheckConfigInput!], $p: String) {
+      evaluateGuardrails(presetKey: $p, checks: $checks, stage: OUTPUT, text: "see https://evil.test/x, mail ada@example.com") {
+        tripwireTriggered content results { guardrailKey flagged details }
+      } }`;
+    const token = tenants.member.token;
+    const res = await t.gql<{
+      evaluateGuardrails: {
+        tripwireTriggered: boolean;
+        content: string;
+        results: { guardrailKey: string }[];
+      };
+    }>(
+      query,
+      {
+        checks: [
+          { guardrailKey: 'url_filter', config: { blocked_domains: ['evil.test'] } },
+          { guardrailKey: 'pii_output', config: { mask_style: 'char', mask_char: '#' } },
+          { guardrailKey: 'nsfw_text', enabled: false },
+        ],
+      },
+      token,
+    );
+    expect(res.errors).toBeUndefined();
+    expect(res.data?.evaluateGuardrails).toMatchObject({
+      tripwireTriggered: true,
+      content: 'see https://evil.test/x, mail ###############',
+    });
+    expect(res.data?.evaluateGuardrails.results.map((r) => r.guardrailKey)).toEqual([
+      'url_filter',
+      'pii_output',
+    ]);
+
+    const badConfig = await t.gql(
+      query,
+      { checks: [{ guardrailKey: 'length', config: { max_characters: 0 } }] },
+      token,
+    );
+    expect(badConfig.errors?.[0]?.extensions).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [
+        expect.objectContaining({
+          loc: ['checks', 0, 'config', 'max_characters'],
+          type: 'greater_than_equal',
+        }),
+      ],
+    });
+    const badKey = await t.gql(
+      query,
+      { checks: [{ guardrailKey: 'url_filter' }, { guardrailKey: 'nope' }] },
+      token,
+    );
+    expect(badKey.errors?.[0]?.extensions).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [expect.objectContaining({ loc: ['checks', 1, 'guardrailKey'] })],
+    });
+    for (const variables of [{}, { p: 'standard', checks: [] }]) {
+      const neither = await t.gql(query, variables, token);
+      expect(neither.errors?.[0]?.extensions).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: [expect.objectContaining({ loc: ['presetKey'] })],
+      });
+    }
+  });
+
   it('refuses an unknown preset (NOT_FOUND), a too long text (VALIDATION_FAILED) and no credential', async () => {
     const query =
       'query($p: String!, $text: String!) { evaluateGuardrails(presetKey: $p, stage: INPUT, text: $text) { content } }';
