@@ -3,10 +3,11 @@ import { agentRoutes } from './agents/rest.js';
 import { bindingIgnored, bindingRoutes } from './bindings/rest.js';
 import { catalogIgnored, catalogRoutes } from './catalog/rest.js';
 import { containerIgnored, containerRoutes } from './containers/rest.js';
+import { guardrailIgnored, guardrailRoutes } from './guardrails/rest.js';
 
 /** The REST face of agents: each module's rows (see rest-bridge/routes/types.ts). */
 export const agentsRest: RestSurface = {
-  routes: [...agentRoutes, ...bindingRoutes, ...catalogRoutes, ...containerRoutes],
+  routes: [...agentRoutes, ...bindingRoutes, ...catalogRoutes, ...containerRoutes, ...guardrailRoutes],
   aliases: {},
-  ignored: [...bindingIgnored, ...catalogIgnored, ...containerIgnored],
+  ignored: [...bindingIgnored, ...catalogIgnored, ...containerIgnored, ...guardrailIgnored],
 };

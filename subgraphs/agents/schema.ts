@@ -3,6 +3,7 @@ import './agents/agent.graphql.js';
 import './catalog/catalog.graphql.js';
 import './containers/container.graphql.js';
 import './bindings/binding.graphql.js';
+import './guardrails/guardrail.graphql.js';
 import { toSubgraphSchema } from '../kernel/federation.js';
 
 export const schema = toSubgraphSchema(builder);
