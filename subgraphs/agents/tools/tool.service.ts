@@ -83,6 +83,9 @@ interface ToolVersionData {
   notes: string | null;
 }
 
+/** One validator for every check (building one costs ~80 ms); each schema is removed after use. */
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+
 /** Why `parameters` is not a usable JSON Schema (2020-12 meta-schema, root `type: "object"`), or null. */
 export function parametersProblem(schema: unknown): string | null {
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
@@ -91,15 +94,17 @@ export function parametersProblem(schema: unknown): string | null {
   if (JSON.stringify(schema).length > MAX_PARAMETERS_BYTES) {
     return `parameters must be at most ${MAX_PARAMETERS_BYTES} bytes of JSON.`;
   }
-  // A fresh instance per schema: no cache growth, no `$id` clash between tenants.
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
   try {
     if (!ajv.validateSchema(schema)) {
       return `parameters is not a valid JSON Schema: ${ajv.errorsText(ajv.errors, { dataVar: 'parameters' })}.`;
     }
+    // Compiling also catches what the meta-schema cannot (an unresolvable $ref).
     ajv.compile(schema);
   } catch (error) {
     return `parameters is not a valid JSON Schema: ${(error as Error).message}.`;
+  } finally {
+    // Forget it again: no cache growth, and no `$id` clash between tenants.
+    ajv.removeSchema(schema as object);
   }
   if ((schema as { type?: unknown }).type !== 'object') {
     return 'parameters must describe an object: its root needs "type": "object".';

@@ -441,7 +441,7 @@ describe('prompts over GraphQL', () => {
     expect(history.errors).toBeUndefined();
     const items = history.data?.prompt.versions.items ?? [];
     expect(items.map((v) => v.version)).toEqual([2, 1]);
-    const [v2, v1] = items as [{ id: string }, { id: string }];
+    const [v2, v1] = items as unknown as [{ id: string }, { id: string }];
     const render = `query($t: ID!, $v: ID!, $vars: JSON) {
       renderPrompt(tenantId: $t, versionId: $v, variables: $vars) { versionId text values } }`;
     const ok = await t.gql<{ renderPrompt: { text: string; values: unknown } }>(
