@@ -289,7 +289,7 @@ describe('tenancy, roles, API keys and GraphQL', () => {
       viewer.token,
     );
     expect(res.errors).toBeUndefined();
-    const [v2, v1] = res.data?.runtimeConfig.versions.items as unknown as [
+    const [v2, v1] = (res.data?.runtimeConfig.versions.items ?? []) as unknown as [
       { id: string; voice: { stt: { provider: string }; turnDetection: { mode: string } } },
       { id: string },
     ];
