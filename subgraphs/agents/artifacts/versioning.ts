@@ -12,10 +12,19 @@ import {
   ConflictError,
   isUniqueViolation,
   NotFoundError,
+  ValidationError,
 } from '../../kernel/errors.js';
 import { loaderFor } from '../../kernel/loaders.js';
 import { keyset, type Page, type PageArgs, pageSize } from '../../kernel/pagination.js';
-import { type ArgumentPath, isUuid, parseArgs, requireUuid } from '../../kernel/validation.js';
+import {
+  type ArgumentPath,
+  invalid,
+  isUuid,
+  parseArgs,
+  requireUuid,
+  type ValidationDetail,
+  zodDetails,
+} from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import type { AgentsCtx, AgentsTx } from '../db.js';
 
@@ -148,9 +157,23 @@ export async function createArtifact<A extends ArtifactRow, Input>(
 ): Promise<A> {
   const { tenantId: acting, viewer } = reads(ctx, tenantId);
   const { firstVersion, ...fields } = input;
-  const data = parseArgs(ArtifactFields, fields, ['input']);
-  const version =
-    firstVersion == null ? null : await kind.parseVersion(ctx, firstVersion, ['input', 'firstVersion']);
+  // One 422 with every problem, of the artifact and of its first version.
+  const head = ArtifactFields.safeParse(fields);
+  const problems = head.success ? [] : zodDetails(head.error, fields, ['input']);
+  let version: unknown = null;
+  try {
+    version =
+      firstVersion == null ? null : await kind.parseVersion(ctx, firstVersion, ['input', 'firstVersion']);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) {
+      throw error;
+    }
+    problems.push(...(error.details as ValidationDetail[]));
+  }
+  if (!head.success || problems.length) {
+    throw invalid(problems);
+  }
+  const data = head.data;
   try {
     return await ctx.db.$transaction(async (tx) => {
       const artifact = (await kind.tables(tx).artifact.create({
@@ -301,15 +324,15 @@ function versionPage(args: PageArgs) {
   };
 }
 
-/** Versions of an artifact, newest (highest number) first. */
+/** Versions of an artifact already read for the caller (the `versions` field), newest (highest number) first. */
 export async function listVersionsOf<V extends VersionRow>(
-  db: AnyDb,
+  ctx: AgentsCtx,
   kind: AnyKind,
   artifact: ArtifactRow,
   args: PageArgs,
 ): Promise<Page<V>> {
   const page = versionPage(args);
-  const rows = (await kind.tables(db).version.findMany({
+  const rows = (await kind.tables(ctx.db).version.findMany({
     where: { [kind.parentKey]: artifact.id, tenantId: artifact.tenantId, ...page.where },
     orderBy: { version: 'desc' },
     take: page.take,
@@ -326,7 +349,7 @@ export async function listVersions<V extends VersionRow>(
   args: PageArgs,
 ): Promise<Page<V>> {
   const artifact = await getArtifact(ctx, kind, tenantId, artifactId);
-  return listVersionsOf<V>(ctx.db, kind, artifact, args);
+  return listVersionsOf<V>(ctx, kind, artifact, args);
 }
 
 /** One version of one artifact of the tenant; a version of any other artifact (or tenant) is 404. */

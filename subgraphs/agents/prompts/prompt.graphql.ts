@@ -72,7 +72,7 @@ export const PromptRef = builder.objectRef<Prompt>('Prompt').implement({
       description: 'Version history, newest first.',
       authScopes: { scope: 'agents:read' },
       args: pageArgs(t.arg),
-      resolve: (p, args, ctx) => listVersionsOf<PromptVersion>(ctx.db, promptKind, p, args),
+      resolve: (p, args, ctx) => listVersionsOf<PromptVersion>(ctx, promptKind, p, args),
     }),
     createdBy: t.exposeID('createdBy', {
       nullable: true,

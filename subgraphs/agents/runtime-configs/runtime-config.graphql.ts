@@ -163,7 +163,7 @@ export const RuntimeConfigRef = builder.objectRef<RuntimeConfig>('RuntimeConfig'
       description: 'Version history, newest first.',
       authScopes: { scope: 'agents:read' },
       args: pageArgs(t.arg),
-      resolve: (a, args, ctx) => listVersionsOf<RuntimeConfigVersion>(ctx.db, runtimeConfigKind, a, args),
+      resolve: (a, args, ctx) => listVersionsOf<RuntimeConfigVersion>(ctx, runtimeConfigKind, a, args),
     }),
     createdBy: t.exposeID('createdBy', {
       nullable: true,

@@ -80,7 +80,7 @@ export const ToolRef = builder.objectRef<Tool>('Tool').implement({
       description: 'Version history, newest first.',
       authScopes: { scope: 'agents:read' },
       args: pageArgs(t.arg),
-      resolve: (a, args, ctx) => listVersionsOf<ToolVersion>(ctx.db, toolKind, a, args),
+      resolve: (a, args, ctx) => listVersionsOf<ToolVersion>(ctx, toolKind, a, args),
     }),
     createdBy: t.exposeID('createdBy', {
       nullable: true,

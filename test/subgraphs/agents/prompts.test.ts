@@ -196,6 +196,20 @@ describe('prompts over REST', () => {
     );
     expect(inline.status).toBe(422);
     expect(locs(inline.body)).toContainEqual(['body', 'first_version', 'template']);
+    const both = await call(
+      t,
+      'POST',
+      PROMPTS,
+      { tenant_id: owner.tenantId },
+      {
+        token: owner.accessToken,
+        body: { name: '', first_version: { template: '{{oops}}' } },
+      },
+    );
+    expect(locs(both.body)).toEqual([
+      ['body', 'name'],
+      ['body', 'first_version', 'template'],
+    ]);
     const list = await call<{ items: Version[] }>(t, 'GET', VERSIONS, at, { token: owner.accessToken });
     expect(list.body.items.map((v) => v.version)).toEqual([1]);
     // JSON in a template is plain text: a lone "}}" is no placeholder.
