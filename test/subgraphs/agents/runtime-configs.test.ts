@@ -124,6 +124,20 @@ describe('runtime configs over REST', () => {
     expect(taken.status).toBe(409);
   });
 
+  it('gives two concurrent first versions the numbers 1 and 2', async () => {
+    const { owner } = tenants;
+    const config = await newConfig(owner, null);
+    expect(config.latest_version).toBeNull();
+    const at = { tenant_id: owner.tenantId, config_id: config.id };
+    const made = await Promise.all(
+      ['a', 'b'].map((model) =>
+        call<Version>(t, 'POST', VERSIONS, at, { token: owner.accessToken, body: { model } }),
+      ),
+    );
+    expect(made.map((r) => r.status)).toEqual([201, 201]);
+    expect(made.map((r) => r.body.version).sort()).toEqual([1, 2]);
+  });
+
   it('refuses out-of-bound numbers, unknown presets and bad voice settings with the field named (422)', async () => {
     const { owner } = tenants;
     const config = await newConfig();
