@@ -20,7 +20,6 @@ import {
   type ArgumentPath,
   invalid,
   isUuid,
-  parseArgs,
   requireUuid,
   type ValidationDetail,
   zodDetails,
@@ -113,14 +112,8 @@ export interface CreateArtifactInput<Input> {
   firstVersion?: Input | null | undefined;
 }
 
-const Notes = z.string().max(2000).nullish();
-
-/** Validates the `notes` every version carries. */
-export function parseNotes(notes: unknown, loc: ArgumentPath): string | null {
-  return parseArgs(Notes, notes, [...loc, 'notes']) ?? null;
-}
-
-function reads(ctx: AgentsCtx, tenantId: string) {
+/** The acting tenant: the caller's own (another tenant is 404), or any for platform operators. */
+function tenantOf(ctx: AgentsCtx, tenantId: string) {
   return actingTenant(ctx, { tenantId, operators: true });
 }
 
@@ -155,7 +148,7 @@ export async function createArtifact<A extends ArtifactRow, Input>(
   tenantId: string,
   input: CreateArtifactInput<Input>,
 ): Promise<A> {
-  const { tenantId: acting, viewer } = reads(ctx, tenantId);
+  const { tenantId: acting, viewer } = tenantOf(ctx, tenantId);
   const { firstVersion, ...fields } = input;
   // One 422 with every problem, of the artifact and of its first version.
   const head = ArtifactFields.safeParse(fields);
@@ -221,7 +214,7 @@ export async function listArtifacts<A extends ArtifactRow>(
   tenantId: string,
   args: PageArgs,
 ): Promise<Page<A>> {
-  const { tenantId: acting } = reads(ctx, tenantId);
+  const { tenantId: acting } = tenantOf(ctx, tenantId);
   const page = keyset(args, 'createdAt', 'desc');
   const rows = (await kind.tables(ctx.db).artifact.findMany({
     where: { tenantId: acting, ...page.where },
@@ -246,7 +239,7 @@ export async function getArtifact<A extends ArtifactRow>(
   tenantId: string,
   artifactId: string,
 ): Promise<A> {
-  const { tenantId: acting } = reads(ctx, tenantId);
+  const { tenantId: acting } = tenantOf(ctx, tenantId);
   return findArtifact<A>(ctx.db, kind, acting, requireUuid(artifactId, kind.idArgument));
 }
 
@@ -262,7 +255,7 @@ export async function createVersion<V extends VersionRow, Input>(
   artifactId: string,
   input: Input,
 ): Promise<V> {
-  const { tenantId: acting, viewer } = reads(ctx, tenantId);
+  const { tenantId: acting, viewer } = tenantOf(ctx, tenantId);
   const id = requireUuid(artifactId, kind.idArgument);
   await findArtifact(ctx.db, kind, acting, id);
   const data = await kind.parseVersion(ctx, input, ['input']);
@@ -396,7 +389,7 @@ export async function deleteVersion(
   artifactId: string,
   versionId: string,
 ): Promise<boolean> {
-  const { viewer } = reads(ctx, tenantId);
+  const { viewer } = tenantOf(ctx, tenantId);
   const row = await getVersion(ctx, kind, tenantId, artifactId, versionId);
   try {
     return await ctx.db.$transaction(async (tx) => {
