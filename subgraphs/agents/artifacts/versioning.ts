@@ -20,6 +20,7 @@ import {
   type ArgumentPath,
   invalid,
   isUuid,
+  parseArgs,
   requireUuid,
   type ValidationDetail,
   zodDetails,
@@ -207,17 +208,29 @@ export async function createArtifact<A extends ArtifactRow, Input>(
   }
 }
 
-/** The tenant's artifacts of a kind, newest first. */
+/** The arguments of an artifact list: a page, and an optional name filter. */
+export interface ListArtifactsArgs extends PageArgs {
+  search?: string | null | undefined;
+}
+
+const Search = z.string().trim().max(128).nullish();
+
+/** The tenant's artifacts of a kind, newest first; `search` keeps names containing it (any case). */
 export async function listArtifacts<A extends ArtifactRow>(
   ctx: AgentsCtx,
   kind: AnyKind,
   tenantId: string,
-  args: PageArgs,
+  args: ListArtifactsArgs,
 ): Promise<Page<A>> {
   const { tenantId: acting } = tenantOf(ctx, tenantId);
+  const search = parseArgs(Search, args.search, ['search']);
   const page = keyset(args, 'createdAt', 'desc');
   const rows = (await kind.tables(ctx.db).artifact.findMany({
-    where: { tenantId: acting, ...page.where },
+    where: {
+      tenantId: acting,
+      ...(search ? { name: { contains: search, mode: 'insensitive' } } : {}),
+      ...page.where,
+    },
     orderBy: page.orderBy,
     take: page.take,
   })) as A[];

@@ -19,6 +19,7 @@ import {
   deleteVersion,
   getArtifact,
   getVersion,
+  type ListArtifactsArgs,
   listArtifacts,
   listVersions,
   loadVersion,
@@ -112,7 +113,7 @@ export type CreatePromptInput = CreateArtifactInput<PromptVersionInput>;
 
 export const createPrompt = (ctx: AgentsCtx, tenantId: string, input: CreatePromptInput) =>
   createArtifact<Prompt, PromptVersionInput>(ctx, promptKind, tenantId, input);
-export const listPrompts = (ctx: AgentsCtx, tenantId: string, args: PageArgs) =>
+export const listPrompts = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
   listArtifacts<Prompt>(ctx, promptKind, tenantId, args);
 export const getPrompt = (ctx: AgentsCtx, tenantId: string, promptId: string) =>
   getArtifact<Prompt>(ctx, promptKind, tenantId, promptId);

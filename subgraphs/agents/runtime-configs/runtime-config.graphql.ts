@@ -274,7 +274,11 @@ builder.queryField('runtimeConfigs', (t) =>
     type: RuntimeConfigPage,
     description: 'Runtime configs of a tenant, newest first.',
     authScopes: { scope: 'agents:read' },
-    args: { tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }), ...pageArgs(t.arg) },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      ...pageArgs(t.arg),
+      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
+    },
     resolve: (_root, args, ctx) => listRuntimeConfigs(ctx, String(args.tenantId), args),
   }),
 );

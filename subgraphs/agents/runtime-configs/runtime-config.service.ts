@@ -10,6 +10,7 @@ import {
   deleteVersion,
   getArtifact,
   getVersion,
+  type ListArtifactsArgs,
   listArtifacts,
   listVersions,
   loadVersion,
@@ -183,7 +184,7 @@ export type CreateRuntimeConfigInput = CreateArtifactInput<RuntimeConfigVersionI
 
 export const createRuntimeConfig = (ctx: AgentsCtx, tenantId: string, input: CreateRuntimeConfigInput) =>
   createArtifact<RuntimeConfig, RuntimeConfigVersionInput>(ctx, runtimeConfigKind, tenantId, input);
-export const listRuntimeConfigs = (ctx: AgentsCtx, tenantId: string, args: PageArgs) =>
+export const listRuntimeConfigs = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
   listArtifacts<RuntimeConfig>(ctx, runtimeConfigKind, tenantId, args);
 export const getRuntimeConfig = (ctx: AgentsCtx, tenantId: string, configId: string) =>
   getArtifact<RuntimeConfig>(ctx, runtimeConfigKind, tenantId, configId);

@@ -163,7 +163,11 @@ builder.queryField('tools', (t) =>
     type: ToolPage,
     description: "The tenant's own tools, newest first (the built-in catalog is `GET /api/v1/tools`).",
     authScopes: { scope: 'agents:read' },
-    args: { tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }), ...pageArgs(t.arg) },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      ...pageArgs(t.arg),
+      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
+    },
     resolve: (_root, args, ctx) => listTools(ctx, String(args.tenantId), args),
   }),
 );

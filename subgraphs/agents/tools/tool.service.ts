@@ -21,6 +21,7 @@ import {
   deleteVersion,
   getArtifact,
   getVersion,
+  type ListArtifactsArgs,
   listArtifacts,
   listVersions,
   loadVersion,
@@ -210,7 +211,7 @@ export type CreateToolInput = CreateArtifactInput<ToolVersionInput>;
 
 export const createTool = (ctx: AgentsCtx, tenantId: string, input: CreateToolInput) =>
   createArtifact<Tool, ToolVersionInput>(ctx, toolKind, tenantId, input);
-export const listTools = (ctx: AgentsCtx, tenantId: string, args: PageArgs) =>
+export const listTools = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
   listArtifacts<Tool>(ctx, toolKind, tenantId, args);
 export const getTool = (ctx: AgentsCtx, tenantId: string, toolId: string) =>
   getArtifact<Tool>(ctx, toolKind, tenantId, toolId);

@@ -120,6 +120,11 @@ describe('prompts over REST', () => {
     const all = await call<{ items: Prompt[] }>(t, 'GET', PROMPTS, p, { token: owner.accessToken });
     expect(all.body.items.map((x) => x.id)).toContain(prompt.id);
     expect(all.body.items.every((x) => x.tenant_id === owner.tenantId)).toBe(true);
+    const found = await call<{ items: Prompt[] }>(t, 'GET', PROMPTS, p, {
+      token: owner.accessToken,
+      query: 'search=SUPPORT%20GREET',
+    });
+    expect(found.body.items.map((x) => x.id)).toEqual([prompt.id]);
     const bad = await call(
       t,
       'GET',
