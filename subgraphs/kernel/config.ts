@@ -94,6 +94,11 @@ const ConfigSchema = z.object({
   SERVICE_ACCOUNT_ISSUE_PER_MINUTE: z.coerce.number().int().positive().default(30),
   /** Reverse proxies in front of the gateway whose X-Forwarded-For is trusted for the client address (rate limits, sessions). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /**
+   * "true": `http` tools may target private, loopback and link-local addresses, and plain http on
+   * loopback (development and tests); otherwise only public https endpoints.
+   */
+  TOOLS_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   /** SSE heartbeat period in milliseconds. */
   SSE_HEARTBEAT_MS: z.coerce.number().int().positive().default(15000),
   /** How often an open subscription re-checks its caller's access (membership, session, API key). */

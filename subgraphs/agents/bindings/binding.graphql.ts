@@ -1,6 +1,7 @@
 import type { AgentBindingActivation } from '../../../generated/prisma/client.js';
 import type { Page } from '../../kernel/pagination.js';
 import { AgentRef } from '../agents/agent.graphql.js';
+import { PromptVersionRef, RuntimeConfigVersionRef, ToolVersionRef } from '../artifacts/refs.js';
 import { builder } from '../builder.js';
 import {
   activateBinding,
@@ -12,14 +13,12 @@ import {
   deleteBinding,
   getBinding,
   listBindings,
+  promptVersionOfBinding,
+  runtimeConfigVersionOfBinding,
+  toolVersionsOfBinding,
 } from './binding.service.js';
 
-/**
- * A binding. The pinned versions are ids here; once the artifacts module's version types exist,
- * `promptVersion`, `toolVersions` and `runtimeConfigVersion` object fields go on this ref
- * (`builder.objectFields(AgentBindingRef, …)`), resolved by `promptVersionOfBinding`,
- * `toolVersionsOfBinding` and `runtimeConfigVersionOfBinding` of binding.service.ts.
- */
+/** A binding: its pinned versions as ids (REST) and as objects (GraphQL, fields below). */
 export const AgentBindingRef = builder.objectRef<BindingView>('AgentBinding').implement({
   description:
     "Pins one prompt version, tool versions and one runtime config version of the agent's tenant; activated, it is the agent's live configuration.",
@@ -227,3 +226,24 @@ builder.mutationField('deleteAgentBinding', (t) =>
       deleteBinding(ctx, String(args.tenantId), String(args.agentId), String(args.bindingId)),
   }),
 );
+
+builder.objectFields(AgentBindingRef, (t) => ({
+  promptVersion: t.field({
+    type: PromptVersionRef,
+    description: 'The pinned prompt version.',
+    authScopes: { scope: 'agents:read' },
+    resolve: (b, _args, ctx) => promptVersionOfBinding(ctx, b),
+  }),
+  toolVersions: t.field({
+    type: [ToolVersionRef],
+    description: 'The pinned tool versions, in order.',
+    authScopes: { scope: 'agents:read' },
+    resolve: (b, _args, ctx) => toolVersionsOfBinding(ctx, b),
+  }),
+  runtimeConfigVersion: t.field({
+    type: RuntimeConfigVersionRef,
+    description: 'The pinned runtime config version.',
+    authScopes: { scope: 'agents:read' },
+    resolve: (b, _args, ctx) => runtimeConfigVersionOfBinding(ctx, b),
+  }),
+}));

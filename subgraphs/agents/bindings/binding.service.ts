@@ -19,6 +19,7 @@ import {
   type ValidationDetail,
 } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
+import { loadPromptVersion, loadRuntimeConfigVersion, loadToolVersion } from '../artifacts/refs.js';
 import type { AgentsCtx, AgentsTx } from '../db.js';
 
 /** Tool versions one binding may pin. */
@@ -400,41 +401,32 @@ export async function activationsOfAgent(
 
 /*
  * The pinned version rows of a binding, for the `AgentBinding.promptVersion`, `toolVersions` and
- * `runtimeConfigVersion` fields the artifacts types will carry. By-id `findUnique`s, which Prisma
- * batches within a tick: a page of bindings costs one query per table, not one per binding. The
- * rows exist (the foreign keys restrict deleting a pinned version); the tenant check is belt and braces.
+ * `runtimeConfigVersion` fields: through the artifacts' per-request loaders, so a page of bindings
+ * costs one query per table. The rows exist (the foreign keys restrict deleting a pinned version).
  */
 
 /** The binding's prompt version. */
-export async function promptVersionOfBinding(
-  ctx: Pick<AgentsCtx, 'db'>,
-  b: BindingView,
-): Promise<PromptVersion> {
-  const row = await ctx.db.promptVersion.findUnique({ where: { id: b.promptVersionId } });
-  if (!row || row.tenantId !== b.tenantId) {
+export async function promptVersionOfBinding(ctx: AgentsCtx, b: BindingView): Promise<PromptVersion> {
+  const row = await loadPromptVersion(ctx, b.tenantId, b.promptVersionId);
+  if (!row) {
     throw new NotFoundError('Prompt version', b.promptVersionId);
   }
   return row;
 }
 
 /** The binding's tool versions, in the binding's order. */
-export async function toolVersionsOfBinding(
-  ctx: Pick<AgentsCtx, 'db'>,
-  b: BindingView,
-): Promise<ToolVersion[]> {
-  const rows = await Promise.all(
-    b.toolVersionIds.map((id) => ctx.db.toolVersion.findUnique({ where: { id } })),
-  );
-  return rows.filter((row): row is ToolVersion => row !== null && row.tenantId === b.tenantId);
+export async function toolVersionsOfBinding(ctx: AgentsCtx, b: BindingView): Promise<ToolVersion[]> {
+  const rows = await Promise.all(b.toolVersionIds.map((id) => loadToolVersion(ctx, b.tenantId, id)));
+  return rows.filter((row): row is ToolVersion => row !== null);
 }
 
 /** The binding's runtime config version. */
 export async function runtimeConfigVersionOfBinding(
-  ctx: Pick<AgentsCtx, 'db'>,
+  ctx: AgentsCtx,
   b: BindingView,
 ): Promise<RuntimeConfigVersion> {
-  const row = await ctx.db.runtimeConfigVersion.findUnique({ where: { id: b.runtimeConfigVersionId } });
-  if (!row || row.tenantId !== b.tenantId) {
+  const row = await loadRuntimeConfigVersion(ctx, b.tenantId, b.runtimeConfigVersionId);
+  if (!row) {
     throw new NotFoundError('Runtime config version', b.runtimeConfigVersionId);
   }
   return row;

@@ -44,4 +44,11 @@ export const bindingRoutes: RestRoute[] = [
 ];
 
 /** The Agent fields this module adds stay GraphQL-only (the REST agent keeps `active_binding_id`). */
-export const bindingIgnored = ['Agent.activeBinding', 'Agent.bindings', 'Agent.activations'];
+export const bindingIgnored = [
+  'Agent.activeBinding',
+  'Agent.bindings',
+  'Agent.activations',
+  'AgentBinding.promptVersion',
+  'AgentBinding.toolVersions',
+  'AgentBinding.runtimeConfigVersion',
+];

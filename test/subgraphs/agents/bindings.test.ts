@@ -1,12 +1,7 @@
 /** Bindings of an agent: create, list, get, activate, delete over REST and GraphQL; pinning rules. */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  getLiveAgentConfig,
-  promptVersionOfBinding,
-  runtimeConfigVersionOfBinding,
-  toolVersionsOfBinding,
-} from '../../../subgraphs/agents/bindings/binding.service.js';
+import { getLiveAgentConfig } from '../../../subgraphs/agents/bindings/binding.service.js';
 import { openApiProblems } from '../../kit/contract.js';
 import { bootStack, type TestStack } from '../../kit/stack.js';
 import { tenantWithRoles } from '../tenancy-kit.js';
@@ -538,17 +533,24 @@ describe('bindings over GraphQL', () => {
     expect(await getLiveAgentConfig(db(), tenants.other.tenantId, { key })).toBeNull();
     expect(await getLiveAgentConfig(db(), owner.tenantId, { id: 'not-a-uuid' })).toBeNull();
 
-    // The version rows of a binding (what the integrated AgentBinding version fields resolve).
-    const ctx = { db: db() };
-    const view = live?.binding;
-    if (!view) {
-      throw new Error('no live binding');
-    }
-    expect((await promptVersionOfBinding(ctx, view)).id).toBe(v.promptVersionId);
-    expect((await toolVersionsOfBinding(ctx, view)).map((tv) => tv.id)).toEqual(order);
-    expect((await runtimeConfigVersionOfBinding(ctx, view)).id).toBe(v.runtimeConfigVersionId);
-    const foreign = { ...view, tenantId: tenants.other.tenantId };
-    await expect(promptVersionOfBinding(ctx, foreign)).rejects.toThrow('not found');
-    expect(await toolVersionsOfBinding(ctx, foreign)).toEqual([]);
+    // The binding's version fields resolve the pinned rows, tools in order.
+    const viaGraphql = await t.gql<{
+      agentBinding: {
+        promptVersion: { id: string };
+        toolVersions: { id: string }[];
+        runtimeConfigVersion: { id: string };
+      };
+    }>(
+      `query($t: ID!, $a: ID!, $b: ID!) { agentBinding(tenantId: $t, agentId: $a, bindingId: $b) {
+        promptVersion { id } toolVersions { id } runtimeConfigVersion { id } } }`,
+      { t: owner.tenantId, a: agentId, b: binding.id },
+      owner.accessToken,
+    );
+    expect(viaGraphql.errors).toBeUndefined();
+    expect(viaGraphql.data?.agentBinding).toEqual({
+      promptVersion: { id: v.promptVersionId },
+      toolVersions: order.map((id) => ({ id })),
+      runtimeConfigVersion: { id: v.runtimeConfigVersionId },
+    });
   });
 });

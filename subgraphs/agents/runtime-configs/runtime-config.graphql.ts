@@ -1,0 +1,357 @@
+import type { RuntimeConfig, RuntimeConfigVersion } from '../../../generated/prisma/client.js';
+import { legacyEnum } from '../../kernel/builder.js';
+import { pageArgs, pageOf } from '../artifacts/graphql-kit.js';
+import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
+import { builder } from '../builder.js';
+import { GUARDRAIL_PRESET_KEYS } from '../guardrails/preset-keys.js';
+import {
+  createRuntimeConfig,
+  createRuntimeConfigVersion,
+  deleteRuntimeConfigVersion,
+  getRuntimeConfig,
+  getRuntimeConfigVersion,
+  listRuntimeConfigs,
+  listRuntimeConfigVersions,
+  MEMORY_STRATEGIES,
+  type RuntimeMemory,
+  runtimeConfigKind,
+  TURN_DETECTION_MODES,
+  type VoiceSettings,
+} from './runtime-config.service.js';
+
+const MemoryStrategyEnum = legacyEnum(
+  builder,
+  'MemoryStrategy',
+  MEMORY_STRATEGIES,
+  'What an agent remembers of a conversation: nothing, the last messages, or a running summary.',
+);
+const TurnDetectionModeEnum = legacyEnum(
+  builder,
+  'TurnDetectionMode',
+  TURN_DETECTION_MODES,
+  'How a voice agent decides the caller has finished speaking.',
+);
+
+type Voice = NonNullable<VoiceSettings>;
+
+const RuntimeMemoryRef = builder.objectRef<RuntimeMemory>('RuntimeMemory').implement({
+  description: 'Memory settings of an agent run.',
+  fields: (t) => ({
+    strategy: t.field({ type: MemoryStrategyEnum, description: 'The strategy.', resolve: (m) => m.strategy }),
+    maxMessages: t.exposeInt('maxMessages', { description: 'Messages kept (window) or before summarising.' }),
+  }),
+});
+
+const SpeechToTextRef = builder.objectRef<NonNullable<Voice['stt']>>('SpeechToTextSettings').implement({
+  description: 'Speech-to-text of a voice agent.',
+  fields: (t) => ({
+    provider: t.exposeString('provider', { description: 'Provider name (e.g. deepgram, openai).' }),
+    model: t.exposeString('model', { nullable: true, description: 'Provider model.' }),
+    language: t.exposeString('language', { nullable: true, description: 'Language tag heard (e.g. en-US).' }),
+  }),
+});
+
+const TextToSpeechRef = builder.objectRef<NonNullable<Voice['tts']>>('TextToSpeechSettings').implement({
+  description: 'Text-to-speech of a voice agent.',
+  fields: (t) => ({
+    provider: t.exposeString('provider', { description: 'Provider name (e.g. elevenlabs, openai).' }),
+    voice: t.exposeString('voice', { nullable: true, description: 'Provider voice.' }),
+  }),
+});
+
+const TurnDetectionRef = builder
+  .objectRef<NonNullable<Voice['turnDetection']>>('TurnDetectionSettings')
+  .implement({
+    description: 'Turn detection of a voice agent.',
+    fields: (t) => ({
+      mode: t.field({ type: TurnDetectionModeEnum, description: 'The mode.', resolve: (d) => d.mode }),
+      silenceMs: t.exposeInt('silenceMs', { nullable: true, description: 'Silence that ends a turn (ms).' }),
+    }),
+  });
+
+const VoiceSettingsRef = builder.objectRef<Voice>('VoiceSettings').implement({
+  description: 'What a voice agent needs: speech-to-text, text-to-speech, language and turn detection.',
+  fields: (t) => ({
+    stt: t.field({
+      type: SpeechToTextRef,
+      nullable: true,
+      description: 'Speech-to-text.',
+      resolve: (v) => v.stt,
+    }),
+    tts: t.field({
+      type: TextToSpeechRef,
+      nullable: true,
+      description: 'Text-to-speech.',
+      resolve: (v) => v.tts,
+    }),
+    language: t.exposeString('language', { nullable: true, description: 'Conversation language tag.' }),
+    turnDetection: t.field({
+      type: TurnDetectionRef,
+      nullable: true,
+      description: 'Turn detection.',
+      resolve: (v) => v.turnDetection,
+    }),
+  }),
+});
+
+/** The GraphQL type of a runtime config version (exported through artifacts/refs.ts for bindings). */
+export const RuntimeConfigVersionRef = builder
+  .objectRef<RuntimeConfigVersion>('RuntimeConfigVersion')
+  .implement({
+    description: 'An immutable, numbered version of a runtime config: the model and limits of agent runs.',
+    fields: (t) => ({
+      id: t.exposeID('id', { description: 'Version id (UUID).' }),
+      tenantId: t.exposeID('tenantId', { description: 'Tenant the config belongs to.' }),
+      runtimeConfigId: t.exposeID('runtimeConfigId', {
+        description: 'The runtime config this is a version of.',
+      }),
+      version: t.exposeInt('version', { description: 'Version number: 1, 2, 3… per config, never reused.' }),
+      model: t.exposeString('model', { description: 'Model name.' }),
+      temperature: t.exposeFloat('temperature', {
+        nullable: true,
+        description: 'Sampling temperature (0–2).',
+      }),
+      maxOutputTokens: t.exposeInt('maxOutputTokens', {
+        nullable: true,
+        description: 'Output tokens per reply.',
+      }),
+      maxTurns: t.exposeInt('maxTurns', { nullable: true, description: 'Model turns per run (tool loops).' }),
+      memory: t.field({
+        type: RuntimeMemoryRef,
+        description: 'Memory settings.',
+        resolve: (v) => v.memory as unknown as RuntimeMemory,
+      }),
+      guardrailPreset: t.exposeString('guardrailPreset', {
+        nullable: true,
+        description: `Guardrail preset applied to runs: ${GUARDRAIL_PRESET_KEYS.join(', ')}.`,
+      }),
+      voice: t.field({
+        type: VoiceSettingsRef,
+        nullable: true,
+        description: 'Voice settings (voice agents).',
+        resolve: (v) => v.voice as unknown as Voice | null,
+      }),
+      notes: t.exposeString('notes', { nullable: true, description: 'What changed in this version.' }),
+      createdBy: t.exposeID('createdBy', {
+        nullable: true,
+        description: 'User who created it (null: an API key).',
+      }),
+      createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
+    }),
+  });
+
+const RuntimeConfigVersionPage = pageOf(
+  'RuntimeConfigVersionPage',
+  RuntimeConfigVersionRef,
+  'A page of runtime config versions, newest first.',
+);
+
+export const RuntimeConfigRef = builder.objectRef<RuntimeConfig>('RuntimeConfig').implement({
+  description: 'A named runtime config of a tenant; its settings live in immutable, numbered versions.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Runtime config id (UUID).' }),
+    tenantId: t.exposeID('tenantId', { description: 'Tenant the config belongs to.' }),
+    name: t.exposeString('name', { description: 'Name, unique in the tenant.' }),
+    description: t.exposeString('description', { description: 'What the config is for.' }),
+    latestVersion: t.int({
+      nullable: true,
+      description: 'Number of the newest existing version (null: no version yet).',
+      resolve: (a, _args, ctx) => latestVersionNumber(ctx, runtimeConfigKind, a),
+    }),
+    versions: t.field({
+      type: RuntimeConfigVersionPage,
+      description: 'Version history, newest first.',
+      authScopes: { scope: 'agents:read' },
+      args: pageArgs(t.arg),
+      resolve: (a, args, ctx) => listVersionsOf<RuntimeConfigVersion>(ctx, runtimeConfigKind, a, args),
+    }),
+    createdBy: t.exposeID('createdBy', {
+      nullable: true,
+      description: 'User who created it (null: an API key).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: 'Last change (a new version counts).',
+    }),
+  }),
+});
+
+const RuntimeConfigPage = pageOf(
+  'RuntimeConfigPage',
+  RuntimeConfigRef,
+  'A page of runtime configs, newest first.',
+);
+
+const RuntimeMemoryInput = builder.inputType('RuntimeMemoryInput', {
+  description: 'Memory settings.',
+  fields: (t) => ({
+    strategy: t.field({ type: MemoryStrategyEnum, description: 'Strategy (default window).' }),
+    maxMessages: t.int({ description: 'Messages kept (1–500, default 20).' }),
+  }),
+});
+
+const VoiceSettingsInput = builder.inputType('VoiceSettingsInput', {
+  description: 'Voice settings.',
+  fields: (t) => ({
+    stt: t.field({
+      type: builder.inputType('SpeechToTextInput', {
+        description: 'Speech-to-text.',
+        fields: (s) => ({
+          provider: s.string({ required: true, description: 'Provider (1–64 characters).' }),
+          model: s.string({ description: 'Provider model.' }),
+          language: s.string({ description: 'Language tag (e.g. en-US).' }),
+        }),
+      }),
+      description: 'Speech-to-text.',
+    }),
+    tts: t.field({
+      type: builder.inputType('TextToSpeechInput', {
+        description: 'Text-to-speech.',
+        fields: (s) => ({
+          provider: s.string({ required: true, description: 'Provider (1–64 characters).' }),
+          voice: s.string({ description: 'Provider voice.' }),
+        }),
+      }),
+      description: 'Text-to-speech.',
+    }),
+    language: t.string({ description: 'Conversation language tag (e.g. en, en-US).' }),
+    turnDetection: t.field({
+      type: builder.inputType('TurnDetectionInput', {
+        description: 'Turn detection.',
+        fields: (s) => ({
+          mode: s.field({ type: TurnDetectionModeEnum, required: true, description: 'The mode.' }),
+          silenceMs: s.int({ description: 'Silence that ends a turn (100–10000 ms).' }),
+        }),
+      }),
+      description: 'Turn detection.',
+    }),
+  }),
+});
+
+const RuntimeConfigVersionInput = builder.inputType('RuntimeConfigVersionInput', {
+  description: 'A new runtime config version.',
+  fields: (t) => ({
+    model: t.string({ required: true, description: 'Model name (1–128 characters).' }),
+    temperature: t.float({ description: 'Sampling temperature (0–2).' }),
+    maxOutputTokens: t.int({ description: 'Output tokens per reply (1–128000).' }),
+    maxTurns: t.int({ description: 'Model turns per run (1–100).' }),
+    memory: t.field({ type: RuntimeMemoryInput, description: 'Memory settings (default: window of 20).' }),
+    guardrailPreset: t.string({ description: `Guardrail preset: ${GUARDRAIL_PRESET_KEYS.join(', ')}.` }),
+    voice: t.field({ type: VoiceSettingsInput, description: 'Voice settings (voice agents).' }),
+    notes: t.string({ description: 'What changed (up to 2000 characters).' }),
+  }),
+});
+
+const CreateRuntimeConfigInput = builder.inputType('CreateRuntimeConfigInput', {
+  description: 'A new runtime config, optionally with its version 1.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Name, unique in the tenant (1–128 characters).' }),
+    description: t.string({ description: 'What the config is for (up to 2000 characters).' }),
+    firstVersion: t.field({
+      type: RuntimeConfigVersionInput,
+      description: 'Version 1, created with the config.',
+    }),
+  }),
+});
+
+builder.mutationField('createRuntimeConfig', (t) =>
+  t.field({
+    type: RuntimeConfigRef,
+    description:
+      'Creates a runtime config (owners and admins, or a key with agents:write); 409 when the name is taken.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      input: t.arg({ type: CreateRuntimeConfigInput, required: true, description: 'The runtime config.' }),
+    },
+    resolve: (_root, { tenantId, input }, ctx) => createRuntimeConfig(ctx, String(tenantId), input),
+  }),
+);
+
+builder.queryField('runtimeConfigs', (t) =>
+  t.field({
+    type: RuntimeConfigPage,
+    description: 'Runtime configs of a tenant, newest first.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      ...pageArgs(t.arg),
+      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
+    },
+    resolve: (_root, args, ctx) => listRuntimeConfigs(ctx, String(args.tenantId), args),
+  }),
+);
+
+builder.queryField('runtimeConfig', (t) =>
+  t.field({
+    type: RuntimeConfigRef,
+    description: 'One runtime config of a tenant.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) => getRuntimeConfig(ctx, String(args.tenantId), String(args.configId)),
+  }),
+);
+
+builder.mutationField('createRuntimeConfigVersion', (t) =>
+  t.field({
+    type: RuntimeConfigVersionRef,
+    description: 'Adds the next version of a runtime config.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
+      input: t.arg({ type: RuntimeConfigVersionInput, required: true, description: 'The version.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      createRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), args.input),
+  }),
+);
+
+builder.queryField('runtimeConfigVersions', (t) =>
+  t.field({
+    type: RuntimeConfigVersionPage,
+    description: 'Versions of a runtime config, newest first.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
+      ...pageArgs(t.arg),
+    },
+    resolve: (_root, args, ctx) =>
+      listRuntimeConfigVersions(ctx, String(args.tenantId), String(args.configId), args),
+  }),
+);
+
+builder.queryField('runtimeConfigVersion', (t) =>
+  t.field({
+    type: RuntimeConfigVersionRef,
+    description: 'One version of a runtime config.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
+      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      getRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), String(args.versionId)),
+  }),
+);
+
+builder.mutationField('deleteRuntimeConfigVersion', (t) =>
+  t.field({
+    type: 'Boolean',
+    description: 'Deletes a version no binding pins; a pinned one answers 409 naming the bindings.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
+      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      deleteRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), String(args.versionId)),
+  }),
+);

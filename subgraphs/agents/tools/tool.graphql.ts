@@ -1,0 +1,266 @@
+import type { Tool, ToolVersion } from '../../../generated/prisma/client.js';
+import { legacyEnum } from '../../kernel/builder.js';
+import { pageArgs, pageOf } from '../artifacts/graphql-kit.js';
+import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
+import { builder } from '../builder.js';
+import { SIGNATURE_HEADER } from './signing.js';
+import {
+  createTool,
+  createToolVersion,
+  deleteToolVersion,
+  getTool,
+  getToolSigningSecret,
+  getToolVersion,
+  listTools,
+  listToolVersions,
+  rotateToolSigningSecret,
+  TOOL_KINDS,
+  type ToolKind,
+  type ToolSigningSecretView,
+  toolKind,
+} from './tool.service.js';
+
+export const ToolKindEnum = legacyEnum(
+  builder,
+  'ToolKind',
+  TOOL_KINDS,
+  "How a tool runs: `http` (the tenant's HTTPS endpoint, signed) or `builtin` (a platform tool by name).",
+);
+
+/** The GraphQL type of a tool version (exported through artifacts/refs.ts for bindings). */
+export const ToolVersionRef = builder.objectRef<ToolVersion>('ToolVersion').implement({
+  description: 'An immutable, numbered version of a tool: what it does, its arguments and how it runs.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Version id (UUID).' }),
+    tenantId: t.exposeID('tenantId', { description: 'Tenant the tool belongs to.' }),
+    toolId: t.exposeID('toolId', { description: 'The tool this is a version of.' }),
+    version: t.exposeInt('version', { description: 'Version number: 1, 2, 3… per tool, never reused.' }),
+    kind: t.field({
+      type: ToolKindEnum,
+      description: 'How the tool runs.',
+      resolve: (v) => v.kind as ToolKind,
+    }),
+    description: t.exposeString('description', { description: 'What the tool does (shown to the model).' }),
+    parameters: t.field({
+      type: 'JSON',
+      description: 'JSON Schema (2020-12) of the arguments; its root is an object.',
+      resolve: (v) => v.parameters,
+    }),
+    config: t.field({
+      type: 'JSON',
+      description:
+        '`http`: `{url, method, timeout_ms, max_response_bytes}`; `builtin`: `{name}` (a name of the tool catalog).',
+      resolve: (v) => v.config,
+    }),
+    notes: t.exposeString('notes', { nullable: true, description: 'What changed in this version.' }),
+    createdBy: t.exposeID('createdBy', {
+      nullable: true,
+      description: 'User who created it (null: an API key).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
+  }),
+});
+
+const ToolVersionPage = pageOf('ToolVersionPage', ToolVersionRef, 'A page of tool versions, newest first.');
+
+export const ToolRef = builder.objectRef<Tool>('Tool').implement({
+  description: 'A named tool of a tenant; its definition lives in immutable, numbered versions.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'Tool id (UUID).' }),
+    tenantId: t.exposeID('tenantId', { description: 'Tenant the tool belongs to.' }),
+    name: t.exposeString('name', { description: 'Name, unique in the tenant.' }),
+    description: t.exposeString('description', { description: 'What the tool is for.' }),
+    latestVersion: t.int({
+      nullable: true,
+      description: 'Number of the newest existing version (null: no version yet).',
+      resolve: (a, _args, ctx) => latestVersionNumber(ctx, toolKind, a),
+    }),
+    versions: t.field({
+      type: ToolVersionPage,
+      description: 'Version history, newest first.',
+      authScopes: { scope: 'agents:read' },
+      args: pageArgs(t.arg),
+      resolve: (a, args, ctx) => listVersionsOf<ToolVersion>(ctx, toolKind, a, args),
+    }),
+    createdBy: t.exposeID('createdBy', {
+      nullable: true,
+      description: 'User who created it (null: an API key).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: 'Last change (a new version counts).',
+    }),
+  }),
+});
+
+const ToolPage = pageOf('ToolPage', ToolRef, 'A page of tools, newest first.');
+
+const ToolVersionInput = builder.inputType('ToolVersionInput', {
+  description: 'A new tool version.',
+  fields: (t) => ({
+    kind: t.field({ type: ToolKindEnum, required: true, description: 'How the tool runs.' }),
+    description: t.string({
+      description: "What the tool does, for the model (up to 2000; builtin: defaults to the catalog's).",
+    }),
+    parameters: t.field({
+      type: 'JSON',
+      description:
+        'JSON Schema of the arguments, root `type: "object"` (builtin: defaults to the catalog\'s).',
+    }),
+    config: t.field({
+      type: 'JSON',
+      required: true,
+      description:
+        '`http`: `{url (https), method (POST, PUT, PATCH; default POST), timeout_ms (100–30000, default 10000), max_response_bytes (1–1048576, default 262144)}`; `builtin`: `{name}`.',
+    }),
+    notes: t.string({ description: 'What changed (up to 2000 characters).' }),
+  }),
+});
+
+const CreateToolInput = builder.inputType('CreateToolInput', {
+  description: 'A new tool, optionally with its version 1.',
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'Name, unique in the tenant (1–128 characters).' }),
+    description: t.string({ description: 'What the tool is for (up to 2000 characters).' }),
+    firstVersion: t.field({ type: ToolVersionInput, description: 'Version 1, created with the tool.' }),
+  }),
+});
+
+const ToolSigningSecretRef = builder.objectRef<ToolSigningSecretView>('ToolSigningSecret').implement({
+  description: `The secret that signs calls to a tenant's http tools: header \`${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>\`.`,
+  fields: (t) => ({
+    secret: t.exposeString('secret', { description: 'The secret (keep it on the receiving side only).' }),
+    header: t.string({
+      description: 'The request header carrying the signature.',
+      resolve: () => SIGNATURE_HEADER,
+    }),
+    scheme: t.string({
+      description: 'How the signature is computed.',
+      resolve: () =>
+        't=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>; reject t older than 5 minutes',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When this secret was made.' }),
+  }),
+});
+
+builder.mutationField('createTool', (t) =>
+  t.field({
+    type: ToolRef,
+    description:
+      'Creates a tool (owners and admins, or a key with agents:write); 409 when the name is taken.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      input: t.arg({ type: CreateToolInput, required: true, description: 'The tool.' }),
+    },
+    resolve: (_root, { tenantId, input }, ctx) => createTool(ctx, String(tenantId), input),
+  }),
+);
+
+builder.queryField('tools', (t) =>
+  t.field({
+    type: ToolPage,
+    description: "The tenant's own tools, newest first (the built-in catalog is `GET /api/v1/tools`).",
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      ...pageArgs(t.arg),
+      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
+    },
+    resolve: (_root, args, ctx) => listTools(ctx, String(args.tenantId), args),
+  }),
+);
+
+builder.queryField('tool', (t) =>
+  t.field({
+    type: ToolRef,
+    description: 'One tool of a tenant.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) => getTool(ctx, String(args.tenantId), String(args.toolId)),
+  }),
+);
+
+builder.mutationField('createToolVersion', (t) =>
+  t.field({
+    type: ToolVersionRef,
+    description: 'Adds the next version of a tool; the first http version creates the tenant signing secret.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
+      input: t.arg({ type: ToolVersionInput, required: true, description: 'The version.' }),
+    },
+    resolve: (_root, args, ctx) =>
+      createToolVersion(ctx, String(args.tenantId), String(args.toolId), args.input),
+  }),
+);
+
+builder.queryField('toolVersions', (t) =>
+  t.field({
+    type: ToolVersionPage,
+    description: 'Versions of a tool, newest first.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
+      ...pageArgs(t.arg),
+    },
+    resolve: (_root, args, ctx) => listToolVersions(ctx, String(args.tenantId), String(args.toolId), args),
+  }),
+);
+
+builder.queryField('toolVersion', (t) =>
+  t.field({
+    type: ToolVersionRef,
+    description: 'One version of a tool.',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
+      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      getToolVersion(ctx, String(args.tenantId), String(args.toolId), String(args.versionId)),
+  }),
+);
+
+builder.mutationField('deleteToolVersion', (t) =>
+  t.field({
+    type: 'Boolean',
+    description: 'Deletes a version no binding pins; a pinned one answers 409 naming the bindings.',
+    authScopes: { scope: 'agents:write' },
+    args: {
+      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
+      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
+      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
+    },
+    resolve: (_root, args, ctx) =>
+      deleteToolVersion(ctx, String(args.tenantId), String(args.toolId), String(args.versionId)),
+  }),
+);
+
+builder.queryField('toolSigningSecret', (t) =>
+  t.field({
+    type: ToolSigningSecretRef,
+    description:
+      "The secret that signs calls to the tenant's http tools (created on first use; agents:write).",
+    authScopes: { scope: 'agents:write' },
+    args: { tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }) },
+    resolve: (_root, args, ctx) => getToolSigningSecret(ctx, String(args.tenantId)),
+  }),
+);
+
+builder.mutationField('rotateToolSigningSecret', (t) =>
+  t.field({
+    type: ToolSigningSecretRef,
+    description: 'Replaces the signing secret; every later call is signed with the new one.',
+    authScopes: { scope: 'agents:write' },
+    args: { tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }) },
+    resolve: (_root, args, ctx) => rotateToolSigningSecret(ctx, String(args.tenantId)),
+  }),
+);
