@@ -9,10 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONVERSATIONS_MODELS } from '../../subgraphs/conversations/db.js';
-import { IDENTITY_MODELS } from '../../subgraphs/identity/db.js';
 import { KERNEL_TX_MODELS, SHARED_MODELS } from '../../subgraphs/kernel/db.js';
-import { TENANTS_MODELS, TENANTS_READS } from '../../subgraphs/tenants/db.js';
+import { subgraphs } from '../../subgraphs/registry.js';
+import { TENANTS_READS } from '../../subgraphs/tenants/db.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -88,15 +87,22 @@ function modelsOf(file: string): string[] {
 }
 
 describe("each domain's tables (typed views of the Prisma client)", () => {
-  it('lists exactly the models of its prisma file, less the shared kernel tables', () => {
+  it('lists exactly the models of its prisma file, less the shared kernel tables', async () => {
     const shared = new Set<string>(SHARED_MODELS);
     const own = (file: string) =>
       modelsOf(file)
         .filter((m) => !shared.has(m))
         .sort();
-    expect([...IDENTITY_MODELS].sort()).toEqual(own('identity.prisma'));
-    expect([...TENANTS_MODELS].sort()).toEqual(own('tenants.prisma'));
-    expect([...CONVERSATIONS_MODELS].sort()).toEqual(own('conversations.prisma'));
+    // Every registered domain: subgraphs/<name>/db.ts exports its `<NAME>_MODELS`.
+    for (const { name } of subgraphs) {
+      const db = (await import(/* @vite-ignore */ join(root, 'subgraphs', name, 'db.ts'))) as Record<
+        string,
+        unknown
+      >;
+      const models = Object.entries(db).find(([key]) => key.endsWith('_MODELS'))?.[1] as string[] | undefined;
+      expect(models, `subgraphs/${name}/db.ts lists its tables`).toBeDefined();
+      expect([...(models ?? [])].sort(), name).toEqual(own(`${name}.prisma`));
+    }
     const declared = [...modelsOf('identity.prisma'), ...modelsOf('tenants.prisma')];
     expect(SHARED_MODELS.every((m) => declared.includes(m))).toBe(true);
     expect(KERNEL_TX_MODELS.every((m) => modelsOf('kernel.prisma').includes(m))).toBe(true);
@@ -141,4 +147,16 @@ describe("each domain's tables (typed views of the Prisma client)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('resolver modules load through schema.ts only', () => {
+  it('no service or helper imports a *.graphql.ts module (the builder would see its fields out of order)', () => {
+    const files = execFileSync('git', ['ls-files', 'subgraphs'], { cwd: root, encoding: 'utf8' })
+      .split('\n')
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.graphql.ts') && !/\/(schema|refs)\.ts$/.test(f));
+    const offenders = files.filter((f) =>
+      /from '[^']*(\.graphql|\/refs)\.js'/.test(readFileSync(join(root, f), 'utf8')),
+    );
+    expect(offenders).toEqual([]);
+  });
 });

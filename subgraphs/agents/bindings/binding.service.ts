@@ -19,8 +19,10 @@ import {
   type ValidationDetail,
 } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
-import { loadPromptVersion, loadRuntimeConfigVersion, loadToolVersion } from '../artifacts/refs.js';
 import type { AgentsCtx, AgentsTx } from '../db.js';
+import { loadPromptVersion } from '../prompts/prompt.service.js';
+import { loadRuntimeConfigVersion } from '../runtime-configs/runtime-config.service.js';
+import { loadToolVersion } from '../tools/tool.service.js';
 
 /** Tool versions one binding may pin. */
 export const MAX_BINDING_TOOLS = 32;
