@@ -1,20 +1,8 @@
 import type { Prompt, PromptVersion } from '../../../generated/prisma/client.js';
-import { pageArgs, pageOf } from '../artifacts/graphql-kit.js';
+import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
 import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
 import { builder } from '../builder.js';
-import {
-  createPrompt,
-  createPromptVersion,
-  deletePromptVersion,
-  getPrompt,
-  getPromptVersion,
-  listPrompts,
-  listPromptVersions,
-  promptKind,
-  type RenderedPrompt,
-  renderPrompt,
-  variablesOf,
-} from './prompt.service.js';
+import { promptKind, type RenderedPrompt, renderPrompt, variablesOf } from './prompt.service.js';
 import type { PromptVariable } from './template.js';
 
 const PromptVariableRef = builder.objectRef<PromptVariable>('PromptVariable').implement({
@@ -133,106 +121,19 @@ const RenderedPromptRef = builder.objectRef<RenderedPrompt>('RenderedPrompt').im
   }),
 });
 
-builder.mutationField('createPrompt', (t) =>
-  t.field({
-    type: PromptRef,
-    description:
-      'Creates a prompt (owners and admins, or a key with agents:write); 409 when the name is taken.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      input: t.arg({ type: CreatePromptInput, required: true, description: 'The prompt.' }),
-    },
-    resolve: (_root, { tenantId, input }, ctx) => createPrompt(ctx, String(tenantId), input),
-  }),
-);
-
-builder.queryField('prompts', (t) =>
-  t.field({
-    type: PromptPage,
-    description: 'Prompts of a tenant, newest first.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      ...pageArgs(t.arg),
-      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
-    },
-    resolve: (_root, args, ctx) => listPrompts(ctx, String(args.tenantId), args),
-  }),
-);
-
-builder.queryField('prompt', (t) =>
-  t.field({
-    type: PromptRef,
-    description: 'One prompt of a tenant.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      promptId: t.arg.id({ required: true, description: 'Prompt id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) => getPrompt(ctx, String(args.tenantId), String(args.promptId)),
-  }),
-);
-
-builder.mutationField('createPromptVersion', (t) =>
-  t.field({
-    type: PromptVersionRef,
-    description: 'Adds the next version of a prompt (numbered after the last one ever created).',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      promptId: t.arg.id({ required: true, description: 'Prompt id (UUID).' }),
-      input: t.arg({ type: PromptVersionInput, required: true, description: 'The version.' }),
-    },
-    resolve: (_root, args, ctx) =>
-      createPromptVersion(ctx, String(args.tenantId), String(args.promptId), args.input),
-  }),
-);
-
-builder.queryField('promptVersions', (t) =>
-  t.field({
-    type: PromptVersionPage,
-    description: 'Versions of a prompt, newest first.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      promptId: t.arg.id({ required: true, description: 'Prompt id (UUID).' }),
-      ...pageArgs(t.arg),
-    },
-    resolve: (_root, args, ctx) =>
-      listPromptVersions(ctx, String(args.tenantId), String(args.promptId), args),
-  }),
-);
-
-builder.queryField('promptVersion', (t) =>
-  t.field({
-    type: PromptVersionRef,
-    description: 'One version of a prompt.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      promptId: t.arg.id({ required: true, description: 'Prompt id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      getPromptVersion(ctx, String(args.tenantId), String(args.promptId), String(args.versionId)),
-  }),
-);
-
-builder.mutationField('deletePromptVersion', (t) =>
-  t.field({
-    type: 'Boolean',
-    description: 'Deletes a version no binding pins; a pinned one answers 409 naming the bindings.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      promptId: t.arg.id({ required: true, description: 'Prompt id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      deletePromptVersion(ctx, String(args.tenantId), String(args.promptId), String(args.versionId)),
-  }),
-);
+artifactRootFields({
+  kind: promptKind,
+  name: 'prompt',
+  plural: 'prompts',
+  label: 'prompt',
+  idArg: 'promptId',
+  artifact: PromptRef,
+  version: PromptVersionRef,
+  artifactPage: PromptPage,
+  versionPage: PromptVersionPage,
+  createInput: CreatePromptInput,
+  versionInput: PromptVersionInput,
+});
 
 builder.queryField('renderPrompt', (t) =>
   t.field({

@@ -1,17 +1,10 @@
 import type { RuntimeConfig, RuntimeConfigVersion } from '../../../generated/prisma/client.js';
 import { legacyEnum } from '../../kernel/builder.js';
-import { pageArgs, pageOf } from '../artifacts/graphql-kit.js';
+import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
 import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
 import { builder } from '../builder.js';
 import { GUARDRAIL_PRESET_KEYS } from '../guardrails/preset-keys.js';
 import {
-  createRuntimeConfig,
-  createRuntimeConfigVersion,
-  deleteRuntimeConfigVersion,
-  getRuntimeConfig,
-  getRuntimeConfigVersion,
-  listRuntimeConfigs,
-  listRuntimeConfigVersions,
   MEMORY_STRATEGIES,
   type RuntimeMemory,
   runtimeConfigKind,
@@ -255,103 +248,16 @@ const CreateRuntimeConfigInput = builder.inputType('CreateRuntimeConfigInput', {
   }),
 });
 
-builder.mutationField('createRuntimeConfig', (t) =>
-  t.field({
-    type: RuntimeConfigRef,
-    description:
-      'Creates a runtime config (owners and admins, or a key with agents:write); 409 when the name is taken.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      input: t.arg({ type: CreateRuntimeConfigInput, required: true, description: 'The runtime config.' }),
-    },
-    resolve: (_root, { tenantId, input }, ctx) => createRuntimeConfig(ctx, String(tenantId), input),
-  }),
-);
-
-builder.queryField('runtimeConfigs', (t) =>
-  t.field({
-    type: RuntimeConfigPage,
-    description: 'Runtime configs of a tenant, newest first.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      ...pageArgs(t.arg),
-      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
-    },
-    resolve: (_root, args, ctx) => listRuntimeConfigs(ctx, String(args.tenantId), args),
-  }),
-);
-
-builder.queryField('runtimeConfig', (t) =>
-  t.field({
-    type: RuntimeConfigRef,
-    description: 'One runtime config of a tenant.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) => getRuntimeConfig(ctx, String(args.tenantId), String(args.configId)),
-  }),
-);
-
-builder.mutationField('createRuntimeConfigVersion', (t) =>
-  t.field({
-    type: RuntimeConfigVersionRef,
-    description: 'Adds the next version of a runtime config.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
-      input: t.arg({ type: RuntimeConfigVersionInput, required: true, description: 'The version.' }),
-    },
-    resolve: (_root, args, ctx) =>
-      createRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), args.input),
-  }),
-);
-
-builder.queryField('runtimeConfigVersions', (t) =>
-  t.field({
-    type: RuntimeConfigVersionPage,
-    description: 'Versions of a runtime config, newest first.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
-      ...pageArgs(t.arg),
-    },
-    resolve: (_root, args, ctx) =>
-      listRuntimeConfigVersions(ctx, String(args.tenantId), String(args.configId), args),
-  }),
-);
-
-builder.queryField('runtimeConfigVersion', (t) =>
-  t.field({
-    type: RuntimeConfigVersionRef,
-    description: 'One version of a runtime config.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      getRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), String(args.versionId)),
-  }),
-);
-
-builder.mutationField('deleteRuntimeConfigVersion', (t) =>
-  t.field({
-    type: 'Boolean',
-    description: 'Deletes a version no binding pins; a pinned one answers 409 naming the bindings.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      configId: t.arg.id({ required: true, description: 'Runtime config id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      deleteRuntimeConfigVersion(ctx, String(args.tenantId), String(args.configId), String(args.versionId)),
-  }),
-);
+artifactRootFields({
+  kind: runtimeConfigKind,
+  name: 'runtimeConfig',
+  plural: 'runtimeConfigs',
+  label: 'runtime config',
+  idArg: 'configId',
+  artifact: RuntimeConfigRef,
+  version: RuntimeConfigVersionRef,
+  artifactPage: RuntimeConfigPage,
+  versionPage: RuntimeConfigVersionPage,
+  createInput: CreateRuntimeConfigInput,
+  versionInput: RuntimeConfigVersionInput,
+});

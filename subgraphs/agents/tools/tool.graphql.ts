@@ -1,18 +1,11 @@
 import type { Tool, ToolVersion } from '../../../generated/prisma/client.js';
 import { legacyEnum } from '../../kernel/builder.js';
-import { pageArgs, pageOf } from '../artifacts/graphql-kit.js';
+import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
 import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
 import { builder } from '../builder.js';
 import { SIGNATURE_HEADER } from './signing.js';
 import {
-  createTool,
-  createToolVersion,
-  deleteToolVersion,
-  getTool,
   getToolSigningSecret,
-  getToolVersion,
-  listTools,
-  listToolVersions,
   rotateToolSigningSecret,
   TOOL_KINDS,
   type ToolKind,
@@ -144,105 +137,24 @@ const ToolSigningSecretRef = builder.objectRef<ToolSigningSecretView>('ToolSigni
   }),
 });
 
-builder.mutationField('createTool', (t) =>
-  t.field({
-    type: ToolRef,
-    description:
-      'Creates a tool (owners and admins, or a key with agents:write); 409 when the name is taken.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      input: t.arg({ type: CreateToolInput, required: true, description: 'The tool.' }),
-    },
-    resolve: (_root, { tenantId, input }, ctx) => createTool(ctx, String(tenantId), input),
-  }),
-);
-
-builder.queryField('tools', (t) =>
-  t.field({
-    type: ToolPage,
-    description: "The tenant's own tools, newest first (the built-in catalog is `GET /api/v1/tools`).",
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      ...pageArgs(t.arg),
-      search: t.arg.string({ description: 'Only names containing this (any case; up to 128 characters).' }),
-    },
-    resolve: (_root, args, ctx) => listTools(ctx, String(args.tenantId), args),
-  }),
-);
-
-builder.queryField('tool', (t) =>
-  t.field({
-    type: ToolRef,
-    description: 'One tool of a tenant.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) => getTool(ctx, String(args.tenantId), String(args.toolId)),
-  }),
-);
-
-builder.mutationField('createToolVersion', (t) =>
-  t.field({
-    type: ToolVersionRef,
-    description: 'Adds the next version of a tool; the first http version creates the tenant signing secret.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
-      input: t.arg({ type: ToolVersionInput, required: true, description: 'The version.' }),
-    },
-    resolve: (_root, args, ctx) =>
-      createToolVersion(ctx, String(args.tenantId), String(args.toolId), args.input),
-  }),
-);
-
-builder.queryField('toolVersions', (t) =>
-  t.field({
-    type: ToolVersionPage,
-    description: 'Versions of a tool, newest first.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
-      ...pageArgs(t.arg),
-    },
-    resolve: (_root, args, ctx) => listToolVersions(ctx, String(args.tenantId), String(args.toolId), args),
-  }),
-);
-
-builder.queryField('toolVersion', (t) =>
-  t.field({
-    type: ToolVersionRef,
-    description: 'One version of a tool.',
-    authScopes: { scope: 'agents:read' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      getToolVersion(ctx, String(args.tenantId), String(args.toolId), String(args.versionId)),
-  }),
-);
-
-builder.mutationField('deleteToolVersion', (t) =>
-  t.field({
-    type: 'Boolean',
-    description: 'Deletes a version no binding pins; a pinned one answers 409 naming the bindings.',
-    authScopes: { scope: 'agents:write' },
-    args: {
-      tenantId: t.arg.id({ required: true, description: 'Tenant id (UUID).' }),
-      toolId: t.arg.id({ required: true, description: 'Tool id (UUID).' }),
-      versionId: t.arg.id({ required: true, description: 'Version id (UUID).' }),
-    },
-    resolve: (_root, args, ctx) =>
-      deleteToolVersion(ctx, String(args.tenantId), String(args.toolId), String(args.versionId)),
-  }),
-);
+artifactRootFields({
+  kind: toolKind,
+  name: 'tool',
+  plural: 'tools',
+  label: 'tool',
+  idArg: 'toolId',
+  artifact: ToolRef,
+  version: ToolVersionRef,
+  artifactPage: ToolPage,
+  versionPage: ToolVersionPage,
+  createInput: CreateToolInput,
+  versionInput: ToolVersionInput,
+  describe: {
+    list: "The tenant's own tools, newest first (the built-in catalog is `GET /api/v1/tools`).",
+    createVersion:
+      'Adds the next version of a tool (numbered after the last one ever created); the first http version creates the tenant signing secret.',
+  },
+});
 
 builder.queryField('toolSigningSecret', (t) =>
   t.field({
