@@ -1,5 +1,5 @@
 import { BadRequestError } from './errors.js';
-import { isUuid } from './validation.js';
+import { detail, invalid, isUuid } from './validation.js';
 
 /** Opaque cursors: URL-safe base64 of JSON, as the legacy API issued them. */
 function encodeCursor(value: Record<string, unknown>): string {
@@ -19,13 +19,19 @@ function decodeCursor<K extends string>(cursor: string, keys: readonly K[]): Rec
   throw new BadRequestError('Invalid pagination cursor.');
 }
 
-/** Clamps a page size into [1, max], defaulting when absent. Out-of-range values are a 422 upstream. */
+/**
+ * The page size: the fallback when absent, else an integer in [1, max]. Out of range is a 422 at
+ * the `limit` argument (REST `['query', 'limit']`), as the legacy API's query validation answered.
+ */
 export function pageSize(limit: number | null | undefined, fallback: number, max: number): number {
   if (limit == null) {
     return fallback;
   }
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) {
-    throw new BadRequestError(`limit must be between 1 and ${max}.`);
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw invalid([detail(['limit'], 'Input should be greater than or equal to 1', 'greater_than_equal')]);
+  }
+  if (limit > max) {
+    throw invalid([detail(['limit'], `Input should be less than or equal to ${max}`, 'less_than_equal')]);
   }
   return limit;
 }

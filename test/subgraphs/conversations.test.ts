@@ -113,7 +113,7 @@ describe('conversations over REST', () => {
     ['a malformed cursor', '?cursor=not-a-cursor', 400],
     ['a cursor of the wrong shape', `?cursor=${Buffer.from('{"x":1}').toString('base64url')}`, 400],
     ['a non-numeric limit', '?limit=abc', 422],
-    ['a limit over the maximum', '?limit=1000', 400],
+    ['a limit over the maximum', '?limit=1000', 422],
   ])('rejects %s with the error envelope', async (_name, query, status) => {
     const res = await t.rest('GET', `/api/v1/conversations${query}`, { token: owner.accessToken });
     expect(res.status).toBe(status);

@@ -235,21 +235,13 @@ export async function listBindings(
   return bindingsOfAgent(ctx, await findAgent(ctx, acting, agentId), args);
 }
 
-/** Page arguments: a bad limit is a 422 at `limit` (REST `['query', 'limit']`), as elsewhere. */
-const PageInput = z.object({ limit: z.number().int().min(1).max(100).nullish() });
-
-function pageArgs(args: PageArgs): PageArgs {
-  parseArgs(PageInput, { limit: args.limit }, []);
-  return args;
-}
-
 /** The bindings of an agent row already read in its tenant (the `Agent.bindings` field), newest first. */
 export async function bindingsOfAgent(
   ctx: AgentsCtx,
   agent: AgentRow,
   args: PageArgs,
 ): Promise<Page<BindingView>> {
-  const page = keyset(pageArgs(args), 'createdAt', 'desc');
+  const page = keyset(args, 'createdAt', 'desc');
   const rows = await ctx.db.agentBinding.findMany({
     where: { agentId: agent.id, tenantId: agent.tenantId, ...page.where },
     orderBy: page.orderBy,
@@ -392,7 +384,7 @@ export async function activationsOfAgent(
   agent: AgentRow,
   args: PageArgs,
 ): Promise<Page<AgentBindingActivation>> {
-  const page = keyset(pageArgs(args), 'activatedAt', 'desc');
+  const page = keyset(args, 'activatedAt', 'desc');
   const rows = await ctx.db.agentBindingActivation.findMany({
     where: { agentId: agent.id, tenantId: agent.tenantId, ...page.where },
     orderBy: page.orderBy,
