@@ -122,11 +122,22 @@ describe('keyset', () => {
     expect(keyset({ limit: 5 }, 'createdAt', 'asc').page(rows).nextCursor).toBeNull();
   });
 
-  it('refuses a cursor that is not a timestamp and a UUID, and an out-of-range limit (400)', () => {
+  it('refuses a cursor that is not a timestamp and a UUID (400), and an out-of-range limit (422 at limit)', () => {
     const bad = Buffer.from(JSON.stringify({ ts: 'x', id: 'y' })).toString('base64url');
-    for (const args of [{ cursor: bad }, { cursor: 'garbage' }, { limit: 0 }, { limit: 101 }]) {
+    for (const args of [{ cursor: bad }, { cursor: 'garbage' }]) {
       expect(() => keyset(args, 'createdAt', 'asc')).toThrow(
         expect.objectContaining({ code: 'BAD_REQUEST' }),
+      );
+    }
+    for (const [limit, type] of [
+      [0, 'greater_than_equal'],
+      [101, 'less_than_equal'],
+    ] as const) {
+      expect(() => keyset({ limit }, 'createdAt', 'asc')).toThrow(
+        expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          details: [expect.objectContaining({ loc: ['limit'], type })],
+        }),
       );
     }
   });
