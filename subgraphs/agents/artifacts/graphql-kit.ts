@@ -12,12 +12,16 @@ import {
   deleteVersion,
   getArtifact,
   getVersion,
+  latestVersionNumber,
   listArtifacts,
   listVersions,
+  listVersionsOf,
   type VersionRow,
 } from './versioning.js';
 
 type Types = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;
+
+const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** A `{ items, nextCursor }` page type of `item`. */
 export function pageOf<T>(name: string, item: ObjectRef<Types, T>, description: string) {
@@ -41,6 +45,56 @@ export function pageArgs(arg: ArgBuilder<Types>) {
   };
 }
 
+/**
+ * An artifact kind's object type and its page: the fields every artifact has (name, description,
+ * the latest version number, the version history), over the shared versioning service.
+ */
+export function artifactType<A extends ArtifactRow, V extends VersionRow>(spec: {
+  kind: ArtifactKind<A, V, never, unknown>;
+  /** GraphQL type name (`Prompt`) and its word in descriptions (`prompt`, `runtime config`). */
+  typeName: string;
+  label: string;
+  description: string;
+  versionPage: ObjectRef<Types, Page<V>>;
+}) {
+  const { kind, label } = spec;
+  const Label = capitalized(label);
+  const ref = builder.objectRef<A>(spec.typeName).implement({
+    description: spec.description,
+    fields: (t) => ({
+      id: t.id({ description: `${Label} id (UUID).`, resolve: (a) => a.id }),
+      tenantId: t.id({ description: `Tenant the ${label} belongs to.`, resolve: (a) => a.tenantId }),
+      name: t.string({ description: 'Name, unique in the tenant.', resolve: (a) => a.name }),
+      description: t.string({ description: `What the ${label} is for.`, resolve: (a) => a.description }),
+      latestVersion: t.int({
+        nullable: true,
+        description: 'Number of the newest existing version (null: no version yet).',
+        resolve: (a, _args, ctx) => latestVersionNumber(ctx, kind, a),
+      }),
+      versions: t.field({
+        type: spec.versionPage,
+        description: 'Version history, newest first.',
+        authScopes: { scope: 'agents:read' },
+        args: pageArgs(t.arg),
+        resolve: (a, args, ctx) => listVersionsOf<V>(ctx, kind, a, args),
+      }),
+      createdBy: t.id({
+        nullable: true,
+        description: 'User who created it (null: an API key).',
+        resolve: (a) => a.createdBy,
+      }),
+      createdAt: t.field({ type: 'DateTime', description: 'Creation time.', resolve: (a) => a.createdAt }),
+      updatedAt: t.field({
+        type: 'DateTime',
+        description: 'Last change (a new version counts).',
+        resolve: (a) => a.updatedAt,
+      }),
+    }),
+  });
+  const page = pageOf(`${spec.typeName}Page`, ref, `A page of ${label}s, newest first.`);
+  return { ref, page };
+}
+
 /** What the seven root fields of one artifact kind need: its names, its types, its service kind. */
 export interface ArtifactFieldsSpec<A extends ArtifactRow, V extends VersionRow, Input> {
   kind: ArtifactKind<A, V, Input, unknown>;
@@ -60,8 +114,6 @@ export interface ArtifactFieldsSpec<A extends ArtifactRow, V extends VersionRow,
   /** Descriptions that say more than the generic ones, where a kind has more to say. */
   describe?: { list?: string; createVersion?: string };
 }
-
-const capitalized = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * Pothos types a single-object result with a conditional type that TypeScript cannot reduce while

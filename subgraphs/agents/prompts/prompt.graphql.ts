@@ -1,6 +1,5 @@
-import type { Prompt, PromptVersion } from '../../../generated/prisma/client.js';
-import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
-import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
+import type { PromptVersion } from '../../../generated/prisma/client.js';
+import { artifactRootFields, artifactType, pageOf } from '../artifacts/graphql-kit.js';
 import { builder } from '../builder.js';
 import { promptKind, type RenderedPrompt, renderPrompt, variablesOf } from './prompt.service.js';
 import type { PromptVariable } from './template.js';
@@ -43,38 +42,16 @@ const PromptVersionPage = pageOf(
   'A page of prompt versions, newest first.',
 );
 
-export const PromptRef = builder.objectRef<Prompt>('Prompt').implement({
+const PromptType = artifactType({
+  kind: promptKind,
+  typeName: 'Prompt',
+  label: 'prompt',
   description: 'A named prompt of a tenant; its content lives in immutable, numbered versions.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'Prompt id (UUID).' }),
-    tenantId: t.exposeID('tenantId', { description: 'Tenant the prompt belongs to.' }),
-    name: t.exposeString('name', { description: 'Name, unique in the tenant.' }),
-    description: t.exposeString('description', { description: 'What the prompt is for.' }),
-    latestVersion: t.int({
-      nullable: true,
-      description: 'Number of the newest existing version (null: no version yet).',
-      resolve: (p, _args, ctx) => latestVersionNumber(ctx, promptKind, p),
-    }),
-    versions: t.field({
-      type: PromptVersionPage,
-      description: 'Version history, newest first.',
-      authScopes: { scope: 'agents:read' },
-      args: pageArgs(t.arg),
-      resolve: (p, args, ctx) => listVersionsOf<PromptVersion>(ctx, promptKind, p, args),
-    }),
-    createdBy: t.exposeID('createdBy', {
-      nullable: true,
-      description: 'User who created it (null: an API key).',
-    }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
-    updatedAt: t.expose('updatedAt', {
-      type: 'DateTime',
-      description: 'Last change (a new version counts).',
-    }),
-  }),
+  versionPage: PromptVersionPage,
 });
+export const PromptRef = PromptType.ref;
 
-const PromptPage = pageOf('PromptPage', PromptRef, 'A page of prompts, newest first.');
+const PromptPage = PromptType.page;
 
 const PromptVariableInput = builder.inputType('PromptVariableInput', {
   description: 'A variable declaration.',

@@ -1,7 +1,6 @@
-import type { RuntimeConfig, RuntimeConfigVersion } from '../../../generated/prisma/client.js';
+import type { RuntimeConfigVersion } from '../../../generated/prisma/client.js';
 import { legacyEnum } from '../../kernel/builder.js';
-import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
-import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
+import { artifactRootFields, artifactType, pageOf } from '../artifacts/graphql-kit.js';
 import { builder } from '../builder.js';
 import { GUARDRAIL_PRESET_KEYS } from '../guardrails/preset-keys.js';
 import {
@@ -139,42 +138,16 @@ const RuntimeConfigVersionPage = pageOf(
   'A page of runtime config versions, newest first.',
 );
 
-export const RuntimeConfigRef = builder.objectRef<RuntimeConfig>('RuntimeConfig').implement({
+const RuntimeConfigType = artifactType({
+  kind: runtimeConfigKind,
+  typeName: 'RuntimeConfig',
+  label: 'runtime config',
   description: 'A named runtime config of a tenant; its settings live in immutable, numbered versions.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'Runtime config id (UUID).' }),
-    tenantId: t.exposeID('tenantId', { description: 'Tenant the config belongs to.' }),
-    name: t.exposeString('name', { description: 'Name, unique in the tenant.' }),
-    description: t.exposeString('description', { description: 'What the config is for.' }),
-    latestVersion: t.int({
-      nullable: true,
-      description: 'Number of the newest existing version (null: no version yet).',
-      resolve: (a, _args, ctx) => latestVersionNumber(ctx, runtimeConfigKind, a),
-    }),
-    versions: t.field({
-      type: RuntimeConfigVersionPage,
-      description: 'Version history, newest first.',
-      authScopes: { scope: 'agents:read' },
-      args: pageArgs(t.arg),
-      resolve: (a, args, ctx) => listVersionsOf<RuntimeConfigVersion>(ctx, runtimeConfigKind, a, args),
-    }),
-    createdBy: t.exposeID('createdBy', {
-      nullable: true,
-      description: 'User who created it (null: an API key).',
-    }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
-    updatedAt: t.expose('updatedAt', {
-      type: 'DateTime',
-      description: 'Last change (a new version counts).',
-    }),
-  }),
+  versionPage: RuntimeConfigVersionPage,
 });
+export const RuntimeConfigRef = RuntimeConfigType.ref;
 
-const RuntimeConfigPage = pageOf(
-  'RuntimeConfigPage',
-  RuntimeConfigRef,
-  'A page of runtime configs, newest first.',
-);
+const RuntimeConfigPage = RuntimeConfigType.page;
 
 const RuntimeMemoryInput = builder.inputType('RuntimeMemoryInput', {
   description: 'Memory settings.',

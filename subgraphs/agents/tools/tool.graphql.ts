@@ -1,7 +1,6 @@
-import type { Tool, ToolVersion } from '../../../generated/prisma/client.js';
+import type { ToolVersion } from '../../../generated/prisma/client.js';
 import { legacyEnum } from '../../kernel/builder.js';
-import { artifactRootFields, pageArgs, pageOf } from '../artifacts/graphql-kit.js';
-import { latestVersionNumber, listVersionsOf } from '../artifacts/versioning.js';
+import { artifactRootFields, artifactType, pageOf } from '../artifacts/graphql-kit.js';
 import { builder } from '../builder.js';
 import { SIGNATURE_HEADER } from './signing.js';
 import {
@@ -56,38 +55,16 @@ export const ToolVersionRef = builder.objectRef<ToolVersion>('ToolVersion').impl
 
 const ToolVersionPage = pageOf('ToolVersionPage', ToolVersionRef, 'A page of tool versions, newest first.');
 
-export const ToolRef = builder.objectRef<Tool>('Tool').implement({
+const ToolType = artifactType({
+  kind: toolKind,
+  typeName: 'Tool',
+  label: 'tool',
   description: 'A named tool of a tenant; its definition lives in immutable, numbered versions.',
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'Tool id (UUID).' }),
-    tenantId: t.exposeID('tenantId', { description: 'Tenant the tool belongs to.' }),
-    name: t.exposeString('name', { description: 'Name, unique in the tenant.' }),
-    description: t.exposeString('description', { description: 'What the tool is for.' }),
-    latestVersion: t.int({
-      nullable: true,
-      description: 'Number of the newest existing version (null: no version yet).',
-      resolve: (a, _args, ctx) => latestVersionNumber(ctx, toolKind, a),
-    }),
-    versions: t.field({
-      type: ToolVersionPage,
-      description: 'Version history, newest first.',
-      authScopes: { scope: 'agents:read' },
-      args: pageArgs(t.arg),
-      resolve: (a, args, ctx) => listVersionsOf<ToolVersion>(ctx, toolKind, a, args),
-    }),
-    createdBy: t.exposeID('createdBy', {
-      nullable: true,
-      description: 'User who created it (null: an API key).',
-    }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'Creation time.' }),
-    updatedAt: t.expose('updatedAt', {
-      type: 'DateTime',
-      description: 'Last change (a new version counts).',
-    }),
-  }),
+  versionPage: ToolVersionPage,
 });
+export const ToolRef = ToolType.ref;
 
-const ToolPage = pageOf('ToolPage', ToolRef, 'A page of tools, newest first.');
+const ToolPage = ToolType.page;
 
 const ToolVersionInput = builder.inputType('ToolVersionInput', {
   description: 'A new tool version.',
