@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Prompt, PromptVersion } from '../../../generated/prisma/client.js';
 import { NotFoundError } from '../../kernel/errors.js';
-import type { PageArgs } from '../../kernel/pagination.js';
 import {
   type ArgumentPath,
   detail,
@@ -11,19 +10,7 @@ import {
   type ValidationDetail,
 } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
-import {
-  type ArtifactKind,
-  type CreateArtifactInput,
-  createArtifact,
-  createVersion,
-  deleteVersion,
-  getArtifact,
-  getVersion,
-  type ListArtifactsArgs,
-  listArtifacts,
-  listVersions,
-  loadVersion,
-} from '../artifacts/versioning.js';
+import { type ArtifactKind, loadVersion } from '../artifacts/versioning.js';
 import type { AgentsCtx } from '../db.js';
 import {
   type PromptVariable,
@@ -109,26 +96,6 @@ export const promptKind: ArtifactKind<Prompt, PromptVersion, PromptVersionInput,
   diffFields: ['template', 'variables', 'notes'],
 };
 
-export type CreatePromptInput = CreateArtifactInput<PromptVersionInput>;
-
-export const createPrompt = (ctx: AgentsCtx, tenantId: string, input: CreatePromptInput) =>
-  createArtifact<Prompt, PromptVersionInput>(ctx, promptKind, tenantId, input);
-export const listPrompts = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
-  listArtifacts<Prompt>(ctx, promptKind, tenantId, args);
-export const getPrompt = (ctx: AgentsCtx, tenantId: string, promptId: string) =>
-  getArtifact<Prompt>(ctx, promptKind, tenantId, promptId);
-export const createPromptVersion = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  promptId: string,
-  input: PromptVersionInput,
-) => createVersion<PromptVersion, PromptVersionInput>(ctx, promptKind, tenantId, promptId, input);
-export const listPromptVersions = (ctx: AgentsCtx, tenantId: string, promptId: string, args: PageArgs) =>
-  listVersions<PromptVersion>(ctx, promptKind, tenantId, promptId, args);
-export const getPromptVersion = (ctx: AgentsCtx, tenantId: string, promptId: string, versionId: string) =>
-  getVersion<PromptVersion>(ctx, promptKind, tenantId, promptId, versionId);
-export const deletePromptVersion = (ctx: AgentsCtx, tenantId: string, promptId: string, versionId: string) =>
-  deleteVersion(ctx, promptKind, tenantId, promptId, versionId);
 /** A prompt version of the tenant by id (batched); null when absent or another tenant's. */
 export const loadPromptVersion = (ctx: AgentsCtx, tenantId: string, versionId: string) =>
   loadVersion<PromptVersion>(ctx, promptKind, tenantId, versionId);

@@ -1,20 +1,7 @@
 import { z } from 'zod';
 import type { RuntimeConfig, RuntimeConfigVersion } from '../../../generated/prisma/client.js';
-import type { PageArgs } from '../../kernel/pagination.js';
 import { type ArgumentPath, parseArgs } from '../../kernel/validation.js';
-import {
-  type ArtifactKind,
-  type CreateArtifactInput,
-  createArtifact,
-  createVersion,
-  deleteVersion,
-  getArtifact,
-  getVersion,
-  type ListArtifactsArgs,
-  listArtifacts,
-  listVersions,
-  loadVersion,
-} from '../artifacts/versioning.js';
+import { type ArtifactKind, loadVersion } from '../artifacts/versioning.js';
 import type { AgentsCtx } from '../db.js';
 import { GUARDRAIL_PRESET_KEYS } from '../guardrails/preset-keys.js';
 
@@ -180,45 +167,6 @@ export const runtimeConfigKind: ArtifactKind<
   ],
 };
 
-export type CreateRuntimeConfigInput = CreateArtifactInput<RuntimeConfigVersionInput>;
-
-export const createRuntimeConfig = (ctx: AgentsCtx, tenantId: string, input: CreateRuntimeConfigInput) =>
-  createArtifact<RuntimeConfig, RuntimeConfigVersionInput>(ctx, runtimeConfigKind, tenantId, input);
-export const listRuntimeConfigs = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
-  listArtifacts<RuntimeConfig>(ctx, runtimeConfigKind, tenantId, args);
-export const getRuntimeConfig = (ctx: AgentsCtx, tenantId: string, configId: string) =>
-  getArtifact<RuntimeConfig>(ctx, runtimeConfigKind, tenantId, configId);
-export const createRuntimeConfigVersion = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  configId: string,
-  input: RuntimeConfigVersionInput,
-) =>
-  createVersion<RuntimeConfigVersion, RuntimeConfigVersionInput>(
-    ctx,
-    runtimeConfigKind,
-    tenantId,
-    configId,
-    input,
-  );
-export const listRuntimeConfigVersions = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  configId: string,
-  args: PageArgs,
-) => listVersions<RuntimeConfigVersion>(ctx, runtimeConfigKind, tenantId, configId, args);
-export const getRuntimeConfigVersion = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  configId: string,
-  versionId: string,
-) => getVersion<RuntimeConfigVersion>(ctx, runtimeConfigKind, tenantId, configId, versionId);
-export const deleteRuntimeConfigVersion = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  configId: string,
-  versionId: string,
-) => deleteVersion(ctx, runtimeConfigKind, tenantId, configId, versionId);
 /** A runtime config version of the tenant by id (batched); null when absent or another tenant's. */
 export const loadRuntimeConfigVersion = (ctx: AgentsCtx, tenantId: string, versionId: string) =>
   loadVersion<RuntimeConfigVersion>(ctx, runtimeConfigKind, tenantId, versionId);

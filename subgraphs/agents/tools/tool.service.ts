@@ -2,7 +2,6 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import type { Tool, ToolVersion } from '../../../generated/prisma/client.js';
 import { recordAudit } from '../../kernel/audit.js';
-import type { PageArgs } from '../../kernel/pagination.js';
 import { randomToken } from '../../kernel/secrets.js';
 import {
   type ArgumentPath,
@@ -13,19 +12,7 @@ import {
   zodDetails,
 } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
-import {
-  type ArtifactKind,
-  type CreateArtifactInput,
-  createArtifact,
-  createVersion,
-  deleteVersion,
-  getArtifact,
-  getVersion,
-  type ListArtifactsArgs,
-  listArtifacts,
-  listVersions,
-  loadVersion,
-} from '../artifacts/versioning.js';
+import { type ArtifactKind, loadVersion } from '../artifacts/versioning.js';
 import { BUILTIN_TOOL_NAMES, BUILTIN_TOOLS } from '../catalog/builtin-tools.js';
 import type { AgentsCtx, AgentsTx } from '../db.js';
 import { toolUrlProblem } from './url-policy.js';
@@ -207,26 +194,6 @@ export const toolKind: ArtifactKind<Tool, ToolVersion, ToolVersionInput, ToolVer
   diffFields: ['kind', 'description', 'parameters', 'config', 'notes'],
 };
 
-export type CreateToolInput = CreateArtifactInput<ToolVersionInput>;
-
-export const createTool = (ctx: AgentsCtx, tenantId: string, input: CreateToolInput) =>
-  createArtifact<Tool, ToolVersionInput>(ctx, toolKind, tenantId, input);
-export const listTools = (ctx: AgentsCtx, tenantId: string, args: ListArtifactsArgs) =>
-  listArtifacts<Tool>(ctx, toolKind, tenantId, args);
-export const getTool = (ctx: AgentsCtx, tenantId: string, toolId: string) =>
-  getArtifact<Tool>(ctx, toolKind, tenantId, toolId);
-export const createToolVersion = (
-  ctx: AgentsCtx,
-  tenantId: string,
-  toolId: string,
-  input: ToolVersionInput,
-) => createVersion<ToolVersion, ToolVersionInput>(ctx, toolKind, tenantId, toolId, input);
-export const listToolVersions = (ctx: AgentsCtx, tenantId: string, toolId: string, args: PageArgs) =>
-  listVersions<ToolVersion>(ctx, toolKind, tenantId, toolId, args);
-export const getToolVersion = (ctx: AgentsCtx, tenantId: string, toolId: string, versionId: string) =>
-  getVersion<ToolVersion>(ctx, toolKind, tenantId, toolId, versionId);
-export const deleteToolVersion = (ctx: AgentsCtx, tenantId: string, toolId: string, versionId: string) =>
-  deleteVersion(ctx, toolKind, tenantId, toolId, versionId);
 /** A tool version of the tenant by id (batched); null when absent or another tenant's. */
 export const loadToolVersion = (ctx: AgentsCtx, tenantId: string, versionId: string) =>
   loadVersion<ToolVersion>(ctx, toolKind, tenantId, versionId);
