@@ -199,7 +199,7 @@ describe('changing agents', () => {
   it('DELETE answers 204, cascades bindings and activations, keeps the versions; then 404', async () => {
     const { owner } = tenants;
     const agent = await create({ key: `gone-${randomUUID().slice(0, 6)}`, display_name: 'Doomed' });
-    const pinned = await pinnedBinding(db(), owner.tenantId, agent.id);
+    const pinned = await pinnedBinding(t, owner.tenantId, agent.id);
     const res = await t.rest('DELETE', `/api/tenants/${owner.tenantId}/agents/${agent.id}`, {
       token: owner.accessToken,
     });

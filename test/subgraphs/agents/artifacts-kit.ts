@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import type { RestResult, TestStack } from '../../kit/stack.js';
 import { shapeProblems } from '../tenancy-kit.js';
+import { insertVersions } from './bindings-kit.js';
 
 export interface Call {
   token?: string;
@@ -91,17 +92,6 @@ export async function pinBinding(
 
 /** A prompt version and a runtime config version of the tenant, made straight in the tables (for pins). */
 export async function pinnableVersions(t: TestStack, tenantId: string) {
-  const db = t.stack.kernel.database.prisma;
-  const suffix = Math.random().toString(36).slice(2, 10);
-  const prompt = await db.prompt.create({ data: { tenantId, name: `pin prompt ${suffix}`, lastVersion: 1 } });
-  const pv = await db.promptVersion.create({
-    data: { tenantId, promptId: prompt.id, version: 1, template: 'Hello' },
-  });
-  const config = await db.runtimeConfig.create({
-    data: { tenantId, name: `pin config ${suffix}`, lastVersion: 1 },
-  });
-  const rv = await db.runtimeConfigVersion.create({
-    data: { tenantId, runtimeConfigId: config.id, version: 1, model: 'gpt-4o-mini' },
-  });
-  return { promptVersionId: pv.id, runtimeConfigVersionId: rv.id };
+  const { promptVersionId, runtimeConfigVersionId } = await insertVersions(t, tenantId, 0);
+  return { promptVersionId, runtimeConfigVersionId };
 }

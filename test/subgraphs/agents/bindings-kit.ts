@@ -12,27 +12,36 @@ export interface Versions {
 /**
  * Inserts, for the tenant, a prompt with one version, `tools` tools with one version each and a
  * runtime config with one version (the artifacts module's operations are not needed for bindings).
+ * The one writer of version rows for the agents tests.
  */
-export async function insertVersions(t: TestStack, tenantId: string, tools = 2): Promise<Versions> {
+export async function insertVersions(
+  t: TestStack,
+  tenantId: string,
+  tools = 2,
+  options: { model?: string; toolName?: string } = {},
+): Promise<Versions> {
   const db = t.stack.kernel.database.prisma;
   const tag = randomUUID().slice(0, 8);
   const prompt = await db.prompt.create({
     data: {
       tenantId,
       name: `prompt-${tag}`,
+      lastVersion: 1,
       versions: { create: { tenantId, version: 1, template: 'You help with {{topic}}.', variables: [] } },
     },
     include: { versions: true },
   });
   const toolVersionIds: string[] = [];
   for (let i = 0; i < tools; i++) {
-    toolVersionIds.push(await insertToolVersion(t, tenantId, `tool-${tag}-${i}`));
+    const name = i === 0 && options.toolName ? options.toolName : `tool-${tag}-${i}`;
+    toolVersionIds.push(await insertToolVersion(t, tenantId, name));
   }
   const config = await db.runtimeConfig.create({
     data: {
       tenantId,
       name: `config-${tag}`,
-      versions: { create: { tenantId, version: 1, model: 'gpt-4o-mini', temperature: 0.2 } },
+      lastVersion: 1,
+      versions: { create: { tenantId, version: 1, model: options.model ?? 'gpt-4o-mini', temperature: 0.2 } },
     },
     include: { versions: true },
   });
@@ -54,6 +63,7 @@ export async function insertToolVersions(
     data: {
       tenantId,
       name,
+      lastVersion: count,
       versions: {
         create: Array.from({ length: count }, (_, i) => ({
           tenantId,

@@ -210,7 +210,7 @@ describe('a bound tenant agent and GET /api/v1/tools', () => {
   it('shows the active binding’s model and tools; the tool catalog lists platform, provider and tenant tools', async () => {
     const key = `bound-${randomUUID().slice(0, 6)}`;
     const id = await createAgent(owner, { key, display_name: 'Bound' });
-    await pinnedBinding(db(), owner.tenantId, id, { model: 'gpt-bound', toolName: `crm_lookup_${key}` });
+    await pinnedBinding(t, owner.tenantId, id, { model: 'gpt-bound', toolName: `crm_lookup_${key}` });
     await db().agent.update({ where: { id }, data: { lastUsedAt: new Date('2026-01-02T03:04:05Z') } });
     const item = (await list(owner.accessToken, `?search=${key}`)).body.items[0];
     expect(item).toMatchObject({ name: key, model: 'gpt-bound', last_seen_at: '2026-01-02T03:04:05.000Z' });
@@ -298,7 +298,7 @@ describe('resolveAgent (for the chat runtime)', () => {
     });
     const triage = await db().agent.findFirstOrThrow({ where: { tenantId: owner.tenantId, key: 'triage' } });
     await db().agent.update({ where: { id: triage.id }, data: { status: 'active' } });
-    const pinned = await pinnedBinding(db(), owner.tenantId, triage.id, { model: 'gpt-override' });
+    const pinned = await pinnedBinding(t, owner.tenantId, triage.id, { model: 'gpt-override' });
     const resolved = await resolveAgent(db(), owner.tenantId, 'unknown-agent');
     expect(resolved).toMatchObject({ source: 'tenant', key: 'triage', fellBack: true });
     expect(resolved.agent?.id).toBe(triage.id);
