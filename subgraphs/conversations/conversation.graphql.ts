@@ -73,8 +73,9 @@ ConversationRef.implement({
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last update time.' }),
     user: t.field({
       type: UserRef,
-      description: 'User who started the conversation.',
-      resolve: (c) => ({ id: c.userId }),
+      nullable: true,
+      description: 'User who started the conversation (null when a tenant API key did).',
+      resolve: (c) => (c.userId ? { id: c.userId } : null),
     }),
   }),
 });
