@@ -24,6 +24,9 @@ export async function startEmbedded(
   const served = await Promise.all(
     subgraphs.map((s) => serveSubgraph(kernel, s, { host: '127.0.0.1', port: 0 })),
   );
+  for (const s of served) {
+    kernel.peers.register(s.name, s.url);
+  }
   const gateway = await startGateway(
     {
       config,

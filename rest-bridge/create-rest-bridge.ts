@@ -305,6 +305,16 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         (result.data as Record<string, unknown> | null)?.[c.fieldName] ?? null,
         c.field.type,
       );
+      if (c.route.sse) {
+        const path = c.route.sse.stream;
+        const stream = streams.find((s) => s.path === path);
+        if (!stream) {
+          throw new Error(`route ${c.route.path}: no stream ${path}`);
+        }
+        const streamParams = c.route.sse.params(data as Record<string, unknown>);
+        await stream.handle(req, res, { ...options, url, params: streamParams, after: '0' });
+        return;
+      }
       const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;
       sendJson(res, status, c.route.envelope ? wrap(c.route.envelope, data) : data);
     })().catch((error) => {

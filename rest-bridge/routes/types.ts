@@ -19,6 +19,11 @@ export interface RestRoute {
   };
   /** A different success status for some results (login answers 202 with an MFA challenge). */
   statusFor?: (data: unknown) => number | undefined;
+  /**
+   * Answer with a declared SSE stream (by its `path`) instead of JSON, replayed from its start: the
+   * operation's result (REST-cased) gives the stream's path params. POST /chat/stream starts a turn so.
+   */
+  sse?: { stream: string; params: (data: Record<string, unknown>) => Record<string, string> };
   /** Largest request body accepted, in bytes (default 256 KiB, JSON); uploads set more. Larger: 413. */
   maxBodyBytes?: number;
   tags: string[];
@@ -44,6 +49,8 @@ export interface RestStream {
   field: string;
   /** The GraphQL type of `field` (REST casing of the frame). Its `cursor` is the frame's `id:` and is left out of `data:`. */
   eventType: string;
+  /** A JSON field of the event that already holds the frame in wire form: `data:` is it, verbatim. */
+  dataField?: string;
   /** The variables of the precheck and the subscription, from the path params and the resume cursor. */
   variables: (request: { params: Record<string, string>; after: string | null }) => Record<string, unknown>;
   tags: string[];

@@ -33,7 +33,10 @@ export async function serveStream(
   compiled: CompiledStream,
 ): Promise<void> {
   const { stream } = compiled;
-  const variables = stream.variables({ params: options.params, after: resumeCursor(req, options.url) });
+  const variables = stream.variables({
+    params: options.params,
+    after: options.after ?? resumeCursor(req, options.url),
+  });
   const schema = legacyEnumSchema(options.subscriptions.apiSchema);
   const casing = new Casing(schema, fieldAliases);
   const eventType = schema.getType(stream.eventType);
@@ -56,6 +59,9 @@ export async function serveStream(
       subscription: { document: compiled.subscription, variables },
       frame: (data) => {
         const { cursor, ...event } = data[stream.field] as { cursor: string } & Record<string, unknown>;
+        if (stream.dataField) {
+          return { id: cursor, data: event[stream.dataField] };
+        }
         return { id: cursor, data: casing.output(event, eventType) };
       },
     },

@@ -8,6 +8,8 @@ import { type ArgumentOrigin, errorResponse, withRestLocs } from '../errors.js';
 export interface StreamRequest extends RestBridgeOptions {
   params: Record<string, string>;
   url: URL;
+  /** Resume after this cursor instead of the request's `Last-Event-ID` / `?after=` ('0': from the start). */
+  after?: string;
 }
 
 export interface SseStreamSpec {

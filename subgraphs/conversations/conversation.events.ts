@@ -4,6 +4,7 @@ export const conversationStream = (conversationId: string) => `conversation:${co
 export type ConversationEventKind =
   | 'conversation.created'
   | 'conversation.title.updated'
+  | 'conversation.title.generated'
   | 'conversation.deleted';
 
 /** The payload stored for every conversation event (the legacy ConversationMetaEvent). */

@@ -29,6 +29,7 @@ const ConversationEventKind = legacyEnum(
   [
     'conversation.created',
     'conversation.title.updated',
+    'conversation.title.generated',
     'conversation.deleted',
   ] satisfies ConversationEventKindValue[],
   'What happened to a conversation.',

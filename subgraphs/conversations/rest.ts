@@ -1,8 +1,10 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
+import { chatRoutes, chatStreams } from './chat/rest.js';
 
 /** The REST face of conversations: one row per route, and the conversation stream. */
 export const conversationsRest: RestSurface = {
   routes: [
+    ...chatRoutes,
     {
       field: 'Query.conversations',
       method: 'GET',
@@ -31,6 +33,7 @@ export const conversationsRest: RestSurface = {
   aliases: { Conversation: { id: 'conversation_id' } },
   ignored: ['Conversation.user'],
   streams: [
+    ...chatStreams,
     {
       method: 'GET',
       path: '/api/v1/conversations/{conversation_id}/stream',

@@ -113,6 +113,17 @@ const ConfigSchema = z.object({
   /** Per-request timeout and retries of provider calls (the SDK retries connection errors, 408, 409, 429, 5xx). */
   OPENAI_TIMEOUT_MS: z.coerce.number().int().positive().default(30000),
   OPENAI_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * The model API chat turns speak: `chat_completions` (what OpenAI, vLLM, Ollama, llama.cpp and LM
+   * Studio all serve) or `responses` (OpenAI's Responses API, needed for provider-hosted tools).
+   */
+  OPENAI_API: z.enum(['chat_completions', 'responses']).default('chat_completions'),
+  /** When set, every agent runs on this model (a local server's model name); else each agent's own. */
+  CHAT_MODEL: z.preprocess(blankAsUnset, z.string().optional()),
+  /** Chat rate limits per tenant and caller: turns per minute, streamed turns per minute, streams at once. */
+  CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
+  CHAT_STREAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  CHAT_STREAM_CONCURRENT_LIMIT: z.coerce.number().int().positive().default(5),
   /** Code-interpreter containers: live containers per tenant, memory tiers allowed (comma-separated), default tier. */
   CONTAINER_MAX_PER_TENANT: z.coerce.number().int().positive().default(10),
   CONTAINER_ALLOWED_MEMORY_TIERS: z.string().default('1g,4g,16g,64g'),

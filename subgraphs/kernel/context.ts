@@ -8,6 +8,7 @@ import type { Kernel } from './kernel.js';
 import type { KeyRing } from './keys.js';
 import type { Logger } from './logger.js';
 import type { Mailer } from './mailer.js';
+import type { Peers } from './peers.js';
 import type { RateLimits } from './rate-limit.js';
 import type { SecretBox } from './secrets.js';
 import { type Viewer, viewerFromClaims } from './viewer.js';
@@ -31,6 +32,8 @@ export interface Ctx {
   mailer: Mailer;
   limits: RateLimits;
   secrets: SecretBox;
+  /** Calls to other domains' subgraphs as this caller. */
+  peers: Peers;
   viewer: Viewer | null;
   /** Why a presented credential was refused; fields that need a viewer report it. */
   authError: AppError | null;
@@ -97,6 +100,7 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     mailer: kernel.mailer,
     limits: kernel.limits,
     secrets: kernel.secrets,
+    peers: kernel.peers,
     viewer,
     authError,
     credential: bearer,

@@ -6,6 +6,7 @@ import { EventBus } from './event-bus.js';
 import { KeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertMailDeliverable, Mailer } from './mailer.js';
+import { Peers } from './peers.js';
 import { RateLimits } from './rate-limit.js';
 import { SecretBox } from './secrets.js';
 
@@ -19,6 +20,8 @@ export interface Kernel {
   mailer: Mailer;
   limits: RateLimits;
   secrets: SecretBox;
+  /** Calls to other domains' subgraphs (see peers.ts). */
+  peers: Peers;
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     mailer,
     limits: new RateLimits(database.prisma, config.RATE_LIMITS === 'true'),
     secrets: await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY),
+    peers: new Peers(),
     async close() {
       mailer.close();
       await bus.stop();
