@@ -4,6 +4,7 @@ import './catalog/catalog.graphql.js';
 import './containers/container.graphql.js';
 import './bindings/binding.graphql.js';
 import './guardrails/guardrail.graphql.js';
+import './runtime/run-plan.graphql.js';
 import './artifacts/schema.js';
 import { toSubgraphSchema } from '../kernel/federation.js';
 
