@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_TOOLS } from '../../../subgraphs/agents/catalog/builtin-tools.js';
+import { guardedLookup } from '../../../subgraphs/agents/runtime/http-tool.js';
 import { verifyToolSignature } from '../../../subgraphs/agents/tools/signing.js';
 import { type Account, bootStack, type TestStack } from '../../kit/stack.js';
 import { addMember, type Member } from '../tenancy-kit.js';
@@ -577,5 +578,22 @@ describe('access', () => {
     const ok = await asKey(writer);
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.agentRunPlan.entry).toMatchObject({ key: SUPPORT_KEY, source: 'tenant' });
+  });
+});
+
+describe('the http tool connection guard (function)', () => {
+  const resolve = (allowPrivate: boolean, all: boolean) =>
+    new Promise<{ error: (Error & { code?: string }) | null; address: unknown }>((done) =>
+      guardedLookup(allowPrivate)('localhost', { all }, (error, address) => done({ error, address })),
+    );
+
+  it('refuses a host resolving to a private address at connect time, unless the deployment allows it', async () => {
+    for (const all of [false, true]) {
+      const refused = await resolve(false, all);
+      expect(refused.error?.code).toBe('ETOOLPRIVATE');
+      const allowed = await resolve(true, all);
+      expect(allowed.error).toBeNull();
+      expect(JSON.stringify(allowed.address)).toMatch(/127\.0\.0\.1|::1/);
+    }
   });
 });
