@@ -46,7 +46,7 @@ export function httpToolCall(config: Record<string, unknown>): HttpToolCall | nu
  * A DNS lookup that refuses private, loopback and link-local answers (unless allowed): the address
  * connected to is the one checked, so a host re-pointed after the version was saved gains nothing.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+export function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) {

@@ -54,7 +54,8 @@ const AgentRunSpecRef = builder.objectRef<AgentRunSpec>('AgentRunSpec').implemen
     }),
     memory: t.field({
       type: 'JSON',
-      description: 'The runtime config’s memory object (`{}` when none), keys snake_case as stored.',
+      description:
+        'The runtime config’s memory object (`{}` when none), keys snake_case (`strategy`, `max_messages`).',
       resolve: (a) => a.memory,
     }),
     outputSchema: t.field({

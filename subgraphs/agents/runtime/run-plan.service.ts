@@ -96,6 +96,19 @@ const PROVIDER_TOOL_BY_NAME = new Map<string, (typeof PROVIDER_TOOLS)[number]>(
   PROVIDER_TOOLS.map((t) => [t.name, t]),
 );
 
+/**
+ * A runtime config's memory object with snake_case keys (`{strategy, max_messages}`, as the REST
+ * face and the chat runtime name them; versions store `maxMessages`).
+ */
+function memoryOf(value: unknown): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(asObject(value) ?? {}).map(([k, v]) => [
+      k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+      v,
+    ]),
+  );
+}
+
 /** The tools of a built-in agent: platform tools with their schemas, provider tools with `{}`. */
 function builtinAgentTools(builtin: BuiltinAgent): RunnableTool[] {
   return builtin.tools.flatMap((name): RunnableTool[] => {
@@ -128,6 +141,18 @@ function builtinAgentTools(builtin: BuiltinAgent): RunnableTool[] {
   });
 }
 
+/** A version's parameters schema; an empty one of a builtin tool is the platform tool's own. */
+function toolParameters(stored: unknown, builtinName: string | null): Record<string, unknown> {
+  const schema = asObject(stored);
+  if (schema && Object.keys(schema).length) {
+    return schema;
+  }
+  const platform = builtinName ? BUILTIN_TOOL_BY_NAME.get(builtinName) : undefined;
+  return platform
+    ? (structuredClone(platform.parameters) as Record<string, unknown>)
+    : { type: 'object', properties: {} };
+}
+
 /** The tools a binding pins, in its order: kind, description and schema from the tool version. */
 function bindingTools(binding: PinnedBinding): RunnableTool[] {
   return binding.tools.map(({ toolVersion }) => {
@@ -140,7 +165,7 @@ function bindingTools(binding: PinnedBinding): RunnableTool[] {
       description:
         toolVersion.description ||
         (builtinName ? (BUILTIN_TOOL_BY_NAME.get(builtinName)?.description ?? '') : ''),
-      parameters: asObject(toolVersion.parameters) ?? { type: 'object', properties: {} },
+      parameters: toolParameters(toolVersion.parameters, builtinName),
       builtinName,
       config,
     };
@@ -178,7 +203,7 @@ export function runnableAgent(resolved: ResolvedAgent): RunnableAgent {
       maxOutputTokens: config.maxOutputTokens,
       maxTurns: config.maxTurns ?? DEFAULT_MAX_TURNS,
       guardrailPreset: config.guardrailPreset,
-      memory: asObject(config.memory) ?? {},
+      memory: memoryOf(config.memory),
       outputSchema: null,
       tools: bindingTools(binding),
       handoffs: [],

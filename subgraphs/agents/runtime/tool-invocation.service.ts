@@ -97,7 +97,7 @@ export async function invokeAgentTool(ctx: AgentsCtx, input: InvokeAgentToolArgs
     return toolError(`The tool "${tool.name}" runs at the provider: pass it to the model as a hosted tool.`);
   }
   const args = input.arguments;
-  if (JSON.stringify(args ?? null).length > MAX_ARGUMENT_BYTES) {
+  if (Buffer.byteLength(JSON.stringify(args ?? null)) > MAX_ARGUMENT_BYTES) {
     return toolError(`Invalid arguments: at most ${MAX_ARGUMENT_BYTES} bytes of JSON.`);
   }
   const problem = argumentsProblem(tool.parameters, args);
