@@ -25,7 +25,7 @@ function percentile(values: number[], p: number): number {
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
-const fake = await startFakeOpenAI();
+const fake = await startFakeOpenAI({ apiKey: 'sk-bench' });
 const t = await bootStack({
   NODE_ENV: 'production',
   RATE_LIMITS: 'false',
@@ -46,7 +46,11 @@ async function directFirstToken(): Promise<number> {
   const res = await fetch(`${fake.baseUrl}/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
-    body: JSON.stringify({ model: 'gpt-4.1-mini', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({
+      model: 'gpt-4.1-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'hi' }],
+    }),
   });
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
@@ -114,11 +118,43 @@ const expected = CHUNKS.join('');
 const broken = turns.filter((r) => r.text !== expected).length;
 
 const rows = [
-  ['C1 first token, direct to the double (p50 / p95)', `${ms(percentile(direct, 50))} / ${ms(percentile(direct, 95))}`],
-  ['C1 first token, POST /chat/stream (p50 / p95)', `${ms(percentile(platform, 50))} / ${ms(percentile(platform, 95))}`],
+  [
+    'C1 first token, direct to the double (p50 / p95)',
+    `${ms(percentile(direct, 50))} / ${ms(percentile(direct, 95))}`,
+  ],
+  [
+    'C1 first token, POST /chat/stream (p50 / p95)',
+    `${ms(percentile(platform, 50))} / ${ms(percentile(platform, 95))}`,
+  ],
   ['C1 platform added latency (p50 / p95)', `${ms(percentile(added, 50))} / ${ms(percentile(added, 95))}`],
-  [`C2 ${CONCURRENT} concurrent streams: first token (p50 / p95)`, `${ms(percentile(turns.map((r) => r.first), 50))} / ${ms(percentile(turns.map((r) => r.first), 95))}`],
-  [`C2 ${CONCURRENT} concurrent streams: whole turn (p50 / p95)`, `${ms(percentile(turns.map((r) => r.total), 50))} / ${ms(percentile(turns.map((r) => r.total), 95))}`],
+  [
+    `C2 ${CONCURRENT} concurrent streams: first token (p50 / p95)`,
+    `${ms(
+      percentile(
+        turns.map((r) => r.first),
+        50,
+      ),
+    )} / ${ms(
+      percentile(
+        turns.map((r) => r.first),
+        95,
+      ),
+    )}`,
+  ],
+  [
+    `C2 ${CONCURRENT} concurrent streams: whole turn (p50 / p95)`,
+    `${ms(
+      percentile(
+        turns.map((r) => r.total),
+        50,
+      ),
+    )} / ${ms(
+      percentile(
+        turns.map((r) => r.total),
+        95,
+      ),
+    )}`,
+  ],
   [`C2 ${CONCURRENT} concurrent streams: wall time, texts broken`, `${ms(wall)}, ${broken}`],
 ];
 const md = [
@@ -136,7 +172,11 @@ mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'chat.md'), md);
 writeFileSync(
   join(here, 'results', 'chat.json'),
-  JSON.stringify({ samples: SAMPLES, direct, platform, added, concurrent: CONCURRENT, wall, broken, turns }, null, 2),
+  JSON.stringify(
+    { samples: SAMPLES, direct, platform, added, concurrent: CONCURRENT, wall, broken, turns },
+    null,
+    2,
+  ),
 );
 await t.close();
 await fake.close();

@@ -1,11 +1,13 @@
 /**
- * An OpenAI-compatible HTTP double on loopback (port 0) for tests: the `/v1/containers` routes the
+ * An OpenAI-compatible HTTP double on loopback (port 0) for tests: chat completions (openai-chat.ts),
+ * the `/v1/containers` routes the
  * `openai` SDK calls (create, retrieve, list, delete) and a container file's content. It keeps its
  * containers in memory, records every request, and fails or stalls on demand (`failNext`).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ChatDouble, createChatDouble } from './openai-chat.js';
 
 export interface RecordedRequest {
   method: string;
@@ -41,7 +43,7 @@ export interface Failure {
   times?: number;
 }
 
-export interface FakeOpenAI {
+export interface FakeOpenAI extends ChatDouble {
   /** Base URL for OPENAI_BASE_URL: `http://127.0.0.1:<port>/v1`. */
   baseUrl: string;
   requests: RecordedRequest[];
@@ -87,6 +89,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
   const containers = new Map<string, FakeContainer>();
   const files = new Map<string, Buffer>();
   let failures: (Failure & { left: number })[] = [];
+  const chat = createChatDouble();
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -132,6 +135,9 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
         return;
       }
 
+      if (await chat.handle(req, res, path, body)) {
+        return;
+      }
       const one = /^\/v1\/containers\/([^/]+)$/.exec(path);
       const content = /^\/v1\/containers\/([^/]+)\/files\/([^/]+)\/content$/.exec(path);
       if (path === '/v1/containers' && method === 'POST') {
@@ -205,7 +211,17 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const api: FakeOpenAI = {
+    script: chat.api.script,
+    scriptPlain: chat.api.scriptPlain,
+    chatRequests: chat.api.chatRequests,
+    lastMessages: chat.api.lastMessages,
+    get aborted() {
+      return chat.api.aborted;
+    },
+    get open() {
+      return chat.api.open;
+    },
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     containers,
@@ -221,6 +237,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       containers.clear();
       files.clear();
       failures = [];
+      chat.reset();
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -228,6 +245,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
         server.close((e) => (e ? reject(e) : resolve()));
       }),
   };
+  return api;
 }
 
 /** Key of a file in `files`, as the content route looks it up. */

@@ -12,7 +12,7 @@ let stranger: Account;
 type Frame = Record<string, unknown> & { kind: string; event_id: number; stream_id: string };
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
+  fake = await startFakeOpenAI({ apiKey: 'sk-test' });
   t = await bootStack({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.baseUrl, OPENAI_MAX_RETRIES: '0' });
   [owner, stranger] = await Promise.all([t.register(), t.register()]);
 });
@@ -27,7 +27,11 @@ const db = () => t.stack.kernel.database.prisma;
 function streamChat(account: Account, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   return fetch(`${t.url}/api/v1/chat/stream`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${account.accessToken}`,
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -50,7 +54,10 @@ const textOf = (frames: SseFrame<Frame>[]) =>
 
 describe('POST /api/v1/chat', () => {
   it('answers with the default agent, keeps both messages, the ledger and the usage', async () => {
-    fake.script({ text: 'Paris is the capital of France.', usage: { prompt_tokens: 42, completion_tokens: 7 } });
+    fake.script({
+      text: 'Paris is the capital of France.',
+      usage: { prompt_tokens: 42, completion_tokens: 7 },
+    });
     const res = await t.rest<Record<string, unknown>>('POST', '/api/v1/chat', {
       token: owner.accessToken,
       body: { message: 'What is the capital of France?', context: { user_name: 'Ada' } },
@@ -66,19 +73,37 @@ describe('POST /api/v1/chat', () => {
     // The model saw the rendered triage prompt (with the request's variables) and the message.
     const sent = fake.lastMessages() as { role: string; content: unknown }[];
     expect(JSON.stringify(sent[0])).toContain('Ada');
-    expect(sent.at(-1)).toMatchObject({ role: 'user', content: 'What is the capital of France?' });
+    expect(sent.at(-1)?.role).toBe('user');
+    expect(JSON.stringify(sent.at(-1)?.content)).toContain('What is the capital of France?');
     const conversationId = res.body.conversation_id as string;
-    const messages = await db().conversationMessage.findMany({ where: { conversationId }, orderBy: { position: 'asc' } });
+    const messages = await db().conversationMessage.findMany({
+      where: { conversationId },
+      orderBy: { position: 'asc' },
+    });
     expect(messages.map((m) => [m.position, m.role, m.content])).toEqual([
       [1, 'user', 'What is the capital of France?'],
       [2, 'assistant', 'Paris is the capital of France.'],
     ]);
     const turn = await db().chatTurn.findFirstOrThrow({ where: { conversationId } });
-    expect(turn).toMatchObject({ status: 'completed', inputTokens: 42, outputTokens: 7, userId: owner.userId });
-    const items = await db().conversationItem.findMany({ where: { conversationId }, orderBy: { sequenceNo: 'asc' } });
+    expect(turn).toMatchObject({
+      status: 'completed',
+      inputTokens: 42,
+      outputTokens: 7,
+      userId: owner.userId,
+    });
+    const items = await db().conversationItem.findMany({
+      where: { conversationId },
+      orderBy: { sequenceNo: 'asc' },
+    });
     expect(items.map((i) => i.runItemType)).toContain('message');
-    const activity = await db().event.findMany({ where: { stream: `activity:${owner.tenantId}` }, orderBy: { seq: 'asc' } });
-    expect(activity.map((e) => e.type).slice(-2)).toEqual(['conversation.run.started', 'conversation.run.completed']);
+    const activity = await db().event.findMany({
+      where: { stream: `activity:${owner.tenantId}` },
+      orderBy: { seq: 'asc' },
+    });
+    expect(activity.map((e) => e.type).slice(-2)).toEqual([
+      'conversation.run.started',
+      'conversation.run.completed',
+    ]);
   });
 
   it('continues a conversation by a client-chosen id, sending the history', async () => {
@@ -110,7 +135,9 @@ describe('POST /api/v1/chat', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.response).toBe('It is now.');
-    const toolResult = (fake.lastMessages() as { role: string; content: unknown }[]).find((m) => m.role === 'tool');
+    const toolResult = (fake.lastMessages() as { role: string; content: unknown }[]).find(
+      (m) => m.role === 'tool',
+    );
     expect(JSON.stringify(toolResult)).toMatch(/\d{4}-\d{2}-\d{2}T/);
     const conversationId = await db().conversation.findFirstOrThrow({
       where: { tenantId: owner.tenantId },
@@ -143,7 +170,12 @@ describe('POST /api/v1/chat', () => {
 
   it('rejects bad input with 422 and writes nothing', async () => {
     const before = await db().conversation.count({ where: { tenantId: owner.tenantId } });
-    for (const body of [{}, { message: '' }, { message: 5 }, { message: 'x', memory_strategy: { mode: 'forget' } }]) {
+    for (const body of [
+      {},
+      { message: '' },
+      { message: 5 },
+      { message: 'x', memory_strategy: { mode: 'forget' } },
+    ]) {
       const res = await t.rest('POST', '/api/v1/chat', { token: owner.accessToken, body });
       expect(res.status, JSON.stringify(body)).toBe(422);
     }
@@ -156,7 +188,10 @@ describe('POST /api/v1/chat', () => {
       token: owner.accessToken,
       body: { message: 'Private thread' },
     });
-    const stored = await db().conversation.findFirstOrThrow({ where: { tenantId: owner.tenantId }, orderBy: { createdAt: 'desc' } });
+    const stored = await db().conversation.findFirstOrThrow({
+      where: { tenantId: owner.tenantId },
+      orderBy: { createdAt: 'desc' },
+    });
     expect(mine.body.conversation_id).toBe(stored.id);
     const res = await t.rest('POST', '/api/v1/chat', {
       token: stranger.accessToken,
@@ -174,7 +209,9 @@ describe('POST /api/v1/chat/stream', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const frames = await readSse<Frame>(res, { stop: isTerminal });
     for (const f of frames) {
-      expect(contractProblems('POST', '/api/v1/chat/stream', 200, f.data), JSON.stringify(f.data)).toEqual([]);
+      expect(contractProblems('POST', '/api/v1/chat/stream', 200, f.data), JSON.stringify(f.data)).toEqual(
+        [],
+      );
       expect(f.id).toBe(String(f.data.event_id));
     }
     const ids = frames.map((f) => f.data.event_id);
@@ -182,14 +219,19 @@ describe('POST /api/v1/chat/stream', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(frames[0]?.data).toMatchObject({ kind: 'lifecycle', status: 'in_progress' });
     expect(textOf(frames)).toBe('Hello there!');
-    expect(frames.at(-1)?.data).toMatchObject({ kind: 'final', final: { status: 'completed', response_text: 'Hello there!' } });
+    expect(frames.at(-1)?.data).toMatchObject({
+      kind: 'final',
+      final: { status: 'completed', response_text: 'Hello there!' },
+    });
   });
 
   it('resumes after a dropped connection with Last-Event-ID: the same text, no gap, no repeat', async () => {
     const chunks = Array.from({ length: 12 }, (_, i) => `w${i} `);
     fake.script({ chunks, chunkDelayMs: 60 });
     const res = await streamChat(owner, { message: 'Count slowly' });
-    const head = await readSse<Frame>(res, { stop: (_f, all) => all.filter((x) => x.data.kind === 'message.delta').length >= 3 });
+    const head = await readSse<Frame>(res, {
+      stop: (_f, all) => all.filter((x) => x.data.kind === 'message.delta').length >= 3,
+    });
     const last = head.at(-1) as SseFrame<Frame>;
     const streamId = last.data.stream_id;
     const rest = await readSse<Frame>(await resume(owner, streamId, last.id as string), { stop: isTerminal });
@@ -216,9 +258,13 @@ describe('POST /api/v1/chat/stream', () => {
     });
     await eventually(() => frames.some((f) => f.data.kind === 'message.delta'), 10_000);
     const streamId = frames[0]?.data.stream_id as string;
-    const denied = await t.rest('POST', `/api/v1/chat/streams/${streamId}/cancel`, { token: stranger.accessToken });
+    const denied = await t.rest('POST', `/api/v1/chat/streams/${streamId}/cancel`, {
+      token: stranger.accessToken,
+    });
     expect(denied.status).toBe(404);
-    const cancel = await t.rest('POST', `/api/v1/chat/streams/${streamId}/cancel`, { token: owner.accessToken });
+    const cancel = await t.rest('POST', `/api/v1/chat/streams/${streamId}/cancel`, {
+      token: owner.accessToken,
+    });
     expect(cancel.status).toBe(200);
     const all = await reading;
     expect(all.at(-1)?.data).toMatchObject({ kind: 'final', final: { status: 'cancelled' } });
@@ -229,7 +275,10 @@ describe('POST /api/v1/chat/stream', () => {
   it('ends with an error frame from the provider, retryable for 5xx', async () => {
     fake.script({ status: 503 });
     const frames = await readSse<Frame>(await streamChat(owner, { message: 'Hi' }), { stop: isTerminal });
-    expect(frames.at(-1)?.data).toMatchObject({ kind: 'error', error: { source: 'provider', is_retryable: true } });
+    expect(frames.at(-1)?.data).toMatchObject({
+      kind: 'error',
+      error: { source: 'provider', is_retryable: true },
+    });
   });
 
   it('keeps another tenant out of a stream (404)', async () => {
@@ -274,7 +323,11 @@ describe('chat over GraphQL', () => {
       owner.accessToken,
     );
     expect(turn.data?.chatTurn.status).toBe('COMPLETED');
-    const foreign = await t.gql('query ($id: ID!) { chatTurn(streamId: $id) { status } }', { id: streamId }, stranger.accessToken);
+    const foreign = await t.gql(
+      'query ($id: ID!) { chatTurn(streamId: $id) { status } }',
+      { id: streamId },
+      stranger.accessToken,
+    );
     expect(foreign.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 });
@@ -284,11 +337,18 @@ describe('memory and titles', () => {
     const id = `trim-${Date.now()}`;
     fake.script({ text: 'one' }, { text: 'two' }, { text: 'three' });
     for (const message of ['first message', 'second message']) {
-      await t.rest('POST', '/api/v1/chat', { token: owner.accessToken, body: { message, conversation_id: id } });
+      await t.rest('POST', '/api/v1/chat', {
+        token: owner.accessToken,
+        body: { message, conversation_id: id },
+      });
     }
     await t.rest('POST', '/api/v1/chat', {
       token: owner.accessToken,
-      body: { message: 'third message', conversation_id: id, memory_strategy: { mode: 'trim', max_user_turns: 1 } },
+      body: {
+        message: 'third message',
+        conversation_id: id,
+        memory_strategy: { mode: 'trim', max_user_turns: 1 },
+      },
     });
     const sent = JSON.stringify(fake.lastMessages());
     expect(sent).not.toContain('first message');
@@ -297,14 +357,14 @@ describe('memory and titles', () => {
   });
 
   it('titles a new conversation with the model', async () => {
-    fake.script({ text: 'Sure.' }, { text: 'Weekend Hiking Plans' });
+    fake.script({ text: 'Sure.' });
+    fake.scriptPlain({ text: 'Weekend Hiking Plans' });
     const res = await t.rest<Record<string, unknown>>('POST', '/api/v1/chat', {
       token: owner.accessToken,
       body: { message: 'Help me plan a hike this weekend' },
     });
     const id = res.body.conversation_id as string;
     let title: string | null = null;
-    await eventually(() => title !== null, 5000).catch(() => undefined);
     for (let i = 0; i < 50 && !title; i++) {
       title = (await db().conversation.findUniqueOrThrow({ where: { id } })).displayName;
       await new Promise((r) => setTimeout(r, 100));
@@ -324,9 +384,14 @@ describe('chat without a provider', () => {
       });
       expect(res.status).toBe(503);
       expect(String(res.body.message)).toContain('OPENAI_API_KEY');
-      const stream = await bare.rest('POST', '/api/v1/chat/stream', { token: account.accessToken, body: { message: 'Hello' } });
+      const stream = await bare.rest('POST', '/api/v1/chat/stream', {
+        token: account.accessToken,
+        body: { message: 'Hello' },
+      });
       expect(stream.status).toBe(503);
-      expect(await bare.stack.kernel.database.prisma.conversation.count({ where: { tenantId: account.tenantId } })).toBe(0);
+      expect(
+        await bare.stack.kernel.database.prisma.conversation.count({ where: { tenantId: account.tenantId } }),
+      ).toBe(0);
     } finally {
       await bare.close();
     }
@@ -346,7 +411,9 @@ describe('API keys and limits', () => {
       body: { message: 'Hi from a server' },
     });
     expect(res.status).toBe(200);
-    const conversation = await db().conversation.findUniqueOrThrow({ where: { id: res.body.conversation_id as string } });
+    const conversation = await db().conversation.findUniqueOrThrow({
+      where: { id: res.body.conversation_id as string },
+    });
     expect(conversation).toMatchObject({ tenantId: owner.tenantId, apiKeyId: key.body.id, userId: null });
   });
 

@@ -130,7 +130,8 @@ function buildAgents(
       .filter((t) => t.kind !== 'provider') // hosted tools run at the provider; not over chat completions
       .map((t) =>
         tool({
-          name: t.name,
+          // A model function name allows letters, digits, `_` and `-` only; the platform's tool names are free text.
+          name: t.name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64),
           description: t.description || t.name,
           parameters: { type: 'object', properties: {}, ...t.parameters } as never,
           strict: false,
