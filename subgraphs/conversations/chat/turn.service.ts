@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type OpenAI from 'openai';
 import type { ChatTurn, Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
 import { AppError, BadRequestError, NotFoundError } from '../../kernel/errors.js';
@@ -7,6 +6,7 @@ import { requireOpenAI } from '../../kernel/openai.js';
 import { isUuid, parseArgs } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import { conversationStream } from '../conversation.events.js';
+import { conversationUuid } from '../conversation-id.js';
 import type { ConversationsCtx, ConversationsTx } from '../db.js';
 import { type AgentRunPlan, agentsClient, type GuardrailEvaluationView } from './agents-client.js';
 import { ChatRequest, type ChatRequestInput } from './chat-input.js';
@@ -51,24 +51,6 @@ export interface StartedTurn {
   conversationId: string;
   streamId: string;
   done: Promise<TurnResult>;
-}
-
-/** RFC 4122 version-5 UUID of `name` in `namespace` (a client's non-UUID conversation id). */
-function uuidV5(namespace: string, name: string): string {
-  const bytes = createHash('sha1')
-    .update(Buffer.from(namespace.replace(/-/g, ''), 'hex'))
-    .update(name)
-    .digest()
-    .subarray(0, 16);
-  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x50;
-  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/** The stored id of a client's conversation id: itself when a UUID, else derived per tenant. */
-export function conversationUuid(tenantId: string, clientId: string): string {
-  return isUuid(clientId) ? clientId.toLowerCase() : uuidV5(tenantId, `conversation:${clientId}`);
 }
 
 const isTerminal = (status: string) => !['queued', 'in_progress'].includes(status);
