@@ -2,7 +2,13 @@ import type { DomainCtx } from '../kernel/context.js';
 import type { DomainTx } from '../kernel/db.js';
 
 /** The tables conversations owns (prisma/models/conversations.prisma); its services see only these on `ctx.db`. */
-export const CONVERSATIONS_MODELS = ['conversation'] as const;
+export const CONVERSATIONS_MODELS = [
+  'conversation',
+  'conversationMessage',
+  'chatTurn',
+  'conversationItem',
+  'conversationSummary',
+] as const;
 
 type Own = (typeof CONVERSATIONS_MODELS)[number];
 

@@ -1,4 +1,5 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
+import { historyRoutes } from './history/rest.js';
 
 /** The REST face of conversations: one row per route, and the conversation stream. */
 export const conversationsRest: RestSurface = {
@@ -26,6 +27,7 @@ export const conversationsRest: RestSurface = {
       tags: ['conversations'],
       summary: 'Delete a conversation',
     },
+    ...historyRoutes,
   ],
   /** The legacy API names a conversation's id `conversation_id`. */
   aliases: { Conversation: { id: 'conversation_id' } },
