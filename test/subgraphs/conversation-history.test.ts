@@ -61,6 +61,7 @@ describe('conversation history', () => {
       token: stranger.accessToken,
     });
     expect(foreign.status).toBe(404);
+    expect(JSON.stringify(foreign.body)).toContain(`Conversation ${id} not found`);
     const unknown = await t.rest('GET', '/api/v1/conversations/00000000-0000-4000-8000-000000000000', {
       token: owner.accessToken,
     });
@@ -211,6 +212,7 @@ describe('conversation memory config', () => {
       body: { max_user_turns: 0 },
     });
     expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body)).toContain('"loc":["body","max_user_turns"]');
     expect(
       (await t.rest('PATCH', path(id), { token: owner.accessToken, body: { mode: 'forever' } })).status,
     ).toBe(422);
