@@ -1,5 +1,6 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
 import { chatRoutes, chatStreams } from './chat/rest.js';
+import { historyRoutes } from './history/rest.js';
 
 /** The REST face of conversations: one row per route, and the conversation stream. */
 export const conversationsRest: RestSurface = {
@@ -28,6 +29,7 @@ export const conversationsRest: RestSurface = {
       tags: ['conversations'],
       summary: 'Delete a conversation',
     },
+    ...historyRoutes,
   ],
   /** The legacy API names a conversation's id `conversation_id`. */
   aliases: { Conversation: { id: 'conversation_id' } },

@@ -2,5 +2,6 @@ import { toSubgraphSchema } from '../kernel/federation.js';
 import { builder } from './builder.js';
 import './conversation.graphql.js';
 import './chat/chat.graphql.js';
+import './history/history.graphql.js';
 
 export const schema = toSubgraphSchema(builder);

@@ -444,3 +444,43 @@ describe('API keys and limits', () => {
     }
   });
 });
+
+describe('a chatted conversation afterwards', () => {
+  it('is found by a word of it, and its history, messages and events read back (client id too)', async () => {
+    const id = `find-me-${Date.now()}`;
+    fake.script({ text: 'Aardvarks are nocturnal burrowing mammals.' });
+    await t.rest('POST', '/api/v1/chat', {
+      token: owner.accessToken,
+      body: { message: 'Tell me about aardvarks', conversation_id: id },
+    });
+    const search = await t.rest<{ items: { conversation_id: string; preview: string }[] }>(
+      'GET',
+      '/api/v1/conversations/search?q=aardvark',
+      { token: owner.accessToken },
+    );
+    expect(search.status).toBe(200);
+    expect(contractProblems('GET', '/api/v1/conversations/search', 200, search.body)).toEqual([]);
+    expect(search.body.items).toHaveLength(1);
+    const foreign = await t.rest<{ items: unknown[] }>('GET', '/api/v1/conversations/search?q=aardvark', {
+      token: stranger.accessToken,
+    });
+    expect(foreign.body.items).toEqual([]);
+    const history = await t.rest<{ messages: { role: string; content: string }[] }>(
+      'GET',
+      `/api/v1/conversations/${id}`,
+      { token: owner.accessToken },
+    );
+    expect(history.status).toBe(200);
+    expect(history.body.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    const events = await t.rest<{ items: { run_item_type: string }[] }>(
+      'GET',
+      `/api/v1/conversations/${id}/events`,
+      { token: owner.accessToken },
+    );
+    expect(events.status).toBe(200);
+    expect(events.body.items.map((i) => i.run_item_type)).toContain('message');
+    expect((await t.rest('GET', `/api/v1/conversations/${id}`, { token: stranger.accessToken })).status).toBe(
+      404,
+    );
+  });
+});

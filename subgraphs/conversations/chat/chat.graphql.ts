@@ -1,6 +1,7 @@
 import type { ChatTurn } from '../../../generated/prisma/client.js';
 import { legacyEnum } from '../../kernel/builder.js';
 import { builder } from '../builder.js';
+import { MemoryMode } from '../history/history.graphql.js';
 import { MAX_MESSAGE_CHARACTERS } from './chat-input.js';
 import {
   type ChatEventView,
@@ -16,13 +17,6 @@ const ChatTurnStatus = legacyEnum(
   'ChatTurnStatus',
   ['queued', 'in_progress', 'completed', 'failed', 'incomplete', 'refused', 'cancelled'],
   'Where a chat turn is: running, or how it ended.',
-);
-
-const MemoryMode = legacyEnum(
-  builder,
-  'MemoryMode',
-  ['none', 'trim', 'summarize', 'compact'],
-  'How much of the history a turn sends the model.',
 );
 
 const HandoffContextPolicy = legacyEnum(
