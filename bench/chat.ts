@@ -29,6 +29,7 @@ const fake = await startFakeOpenAI({ apiKey: 'sk-bench' });
 const t = await bootStack({
   NODE_ENV: 'production',
   RATE_LIMITS: 'false',
+  MAIL_OUTBOX_ONLY: 'true',
   OPENAI_API_KEY: 'sk-bench',
   OPENAI_BASE_URL: fake.baseUrl,
   CHAT_STREAM_CONCURRENT_LIMIT: String(CONCURRENT * 2),
