@@ -312,7 +312,13 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
           throw new Error(`route ${c.route.path}: no stream ${path}`);
         }
         const streamParams = c.route.sse.params(data as Record<string, unknown>);
-        await stream.handle(req, res, { ...options, url, params: streamParams, after: '0' });
+        await stream.handle(req, res, {
+          ...options,
+          url,
+          params: streamParams,
+          after: '0',
+          skipPrecheck: true,
+        });
         return;
       }
       const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;

@@ -54,7 +54,9 @@ export async function serveStream(
     options,
     gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
     {
-      ...(compiled.precheck ? { precheck: { document: compiled.precheck, variables } } : {}),
+      ...(compiled.precheck && !options.skipPrecheck
+        ? { precheck: { document: compiled.precheck, variables } }
+        : {}),
       origin,
       subscription: { document: compiled.subscription, variables },
       frame: (data) => {

@@ -10,6 +10,8 @@ export interface StreamRequest extends RestBridgeOptions {
   url: URL;
   /** Resume after this cursor instead of the request's `Last-Event-ID` / `?after=` ('0': from the start). */
   after?: string;
+  /** The caller's access was just established by the operation that started the stream: no precheck. */
+  skipPrecheck?: boolean;
 }
 
 export interface SseStreamSpec {

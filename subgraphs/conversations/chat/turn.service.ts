@@ -1,3 +1,4 @@
+import { user } from '@openai/agents-core';
 import type OpenAI from 'openai';
 import type { ChatTurn, Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
 import { AppError, BadRequestError, NotFoundError } from '../../kernel/errors.js';
@@ -262,6 +263,19 @@ export async function startTurn(
       agent: null,
       turnId: turn.id,
     });
+    if (created) {
+      await publishEvent(tx, {
+        stream: conversationStream(conversationId),
+        type: 'conversation.created',
+        tenantId,
+        payload: {
+          kind: 'conversation.created',
+          conversationId,
+          displayName: null,
+          timestamp: new Date().toISOString(),
+        },
+      });
+    }
     await publishEvent(tx, {
       stream: activityStream(tenantId),
       type: 'conversation.run.started',
@@ -275,19 +289,6 @@ export async function startTurn(
     });
     return { turn, conversation: appended.conversation, created };
   });
-  if (created) {
-    await ctx.bus.publish({
-      stream: conversationStream(conversationId),
-      type: 'conversation.created',
-      tenantId,
-      payload: {
-        kind: 'conversation.created',
-        conversationId,
-        displayName: null,
-        timestamp: new Date().toISOString(),
-      },
-    });
-  }
   const abort = new AbortController();
   const done = runTurn(ctx, { client, plan, request, turn, conversation, inputCheck, abort, isNew: created });
   running.set(turn.id, { abort, done });
@@ -508,10 +509,14 @@ async function memoryInput(
     request: ChatRequest;
     turn: ChatTurn;
     conversation: Conversation;
+    isNew: boolean;
   },
   stream: TurnStream,
 ) {
   const { conversation, request } = args;
+  if (args.isNew) {
+    return [user(request.message)]; // nothing before it: no history to read
+  }
   const all = await ctx.db.conversationMessage.findMany({
     where: { conversationId: conversation.id },
     orderBy: { position: 'asc' },
