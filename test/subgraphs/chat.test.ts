@@ -484,3 +484,35 @@ describe('a chatted conversation afterwards', () => {
     );
   });
 });
+
+describe('OPENAI_API=responses', () => {
+  it('runs turns over the Responses API: streamed text and a tool call', async () => {
+    const stack = await bootStack({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_MAX_RETRIES: '0',
+      OPENAI_API: 'responses',
+    });
+    try {
+      const account = await stack.register();
+      fake.script(
+        { toolCalls: [{ id: 'call_r1', name: 'current_time', arguments: '{}' }] },
+        { chunks: ['Over ', 'responses.'] },
+      );
+      const res = await fetch(`${stack.url}/api/v1/chat/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
+        body: JSON.stringify({ message: 'What time is it?' }),
+      });
+      const frames = await readSse<Frame>(res, { stop: isTerminal });
+      expect(textOf(frames)).toBe('Over responses.');
+      expect(frames.map((f) => f.data.kind)).toEqual(
+        expect.arrayContaining(['tool.arguments.done', 'tool.output']),
+      );
+      expect(frames.at(-1)?.data).toMatchObject({ kind: 'final', final: { status: 'completed' } });
+      expect(fake.requests.filter((r) => r.path === '/v1/responses')).toHaveLength(2);
+    } finally {
+      await stack.close();
+    }
+  });
+});
