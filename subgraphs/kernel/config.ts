@@ -124,6 +124,11 @@ const ConfigSchema = z.object({
   CHAT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60),
   CHAT_STREAM_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(30),
   CHAT_STREAM_CONCURRENT_LIMIT: z.coerce.number().int().positive().default(5),
+  /**
+   * The longest a turn runs: past it the run is stopped (`incomplete`); a turn whose replica died is
+   * closed as `failed` by the next reader once this and a grace period have passed.
+   */
+  CHAT_TURN_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /** Code-interpreter containers: live containers per tenant, memory tiers allowed (comma-separated), default tier. */
   CONTAINER_MAX_PER_TENANT: z.coerce.number().int().positive().default(10),
   CONTAINER_ALLOWED_MEMORY_TIERS: z.string().default('1g,4g,16g,64g'),

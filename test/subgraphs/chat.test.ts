@@ -516,3 +516,52 @@ describe('OPENAI_API=responses', () => {
     }
   });
 });
+
+describe('turns that overrun or lose their replica', () => {
+  it('stops a turn at CHAT_TURN_TIMEOUT_MS (incomplete) and closes an abandoned one for its readers', async () => {
+    const stack = await bootStack({
+      OPENAI_API_KEY: 'sk-test',
+      OPENAI_BASE_URL: fake.baseUrl,
+      CHAT_TURN_TIMEOUT_MS: '400',
+    });
+    try {
+      const account = await stack.register();
+      fake.script({ chunks: Array.from({ length: 40 }, () => 'z'), chunkDelayMs: 50 });
+      const res = await fetch(`${stack.url}/api/v1/chat/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${account.accessToken}` },
+        body: JSON.stringify({ message: 'Never finish' }),
+      });
+      const frames = await readSse<Frame>(res, { stop: isTerminal });
+      expect(frames.at(-1)?.data).toMatchObject({ kind: 'final', final: { status: 'incomplete' } });
+
+      // A turn left in progress by a replica that died: the next reader closes it.
+      const prisma = stack.stack.kernel.database.prisma;
+      const conversation = await prisma.conversation.findFirstOrThrow({
+        where: { tenantId: account.tenantId },
+      });
+      const orphan = await prisma.chatTurn.create({
+        data: {
+          tenantId: account.tenantId,
+          conversationId: conversation.id,
+          agentKey: 'triage',
+          status: 'in_progress',
+          startedAt: new Date(Date.now() - 60_000),
+        },
+      });
+      const replay = await readSse<Frame>(
+        await fetch(`${stack.url}/api/v1/chat/streams/${orphan.id}`, {
+          headers: { authorization: `Bearer ${account.accessToken}` },
+        }),
+        { stop: isTerminal },
+      );
+      expect(replay.at(-1)?.data).toMatchObject({
+        kind: 'error',
+        error: { code: 'turn_interrupted', source: 'server' },
+      });
+      expect((await prisma.chatTurn.findUniqueOrThrow({ where: { id: orphan.id } })).status).toBe('failed');
+    } finally {
+      await stack.close();
+    }
+  });
+});

@@ -54,6 +54,11 @@ export interface StartedTurn {
   done: Promise<TurnResult>;
 }
 
+/** The abort reason of a turn stopped by CHAT_TURN_TIMEOUT_MS (a cancel has none). */
+const TURN_TIMEOUT = 'turn_timeout';
+/** How long past its timeout a turn may still be finishing on a live replica before readers close it. */
+const ABANDON_GRACE_MS = 30_000;
+
 const isTerminal = (status: string) => !['queued', 'in_progress'].includes(status);
 
 function callerKey(ctx: ConversationsCtx): string {
@@ -290,9 +295,16 @@ export async function startTurn(
     return { turn, conversation: appended.conversation, created };
   });
   const abort = new AbortController();
+  const deadline = setTimeout(() => abort.abort(TURN_TIMEOUT), ctx.config.CHAT_TURN_TIMEOUT_MS);
+  deadline.unref?.();
   const done = runTurn(ctx, { client, plan, request, turn, conversation, inputCheck, abort, isNew: created });
   running.set(turn.id, { abort, done });
-  void done.finally(() => running.delete(turn.id)).catch(() => undefined);
+  void done
+    .finally(() => {
+      clearTimeout(deadline);
+      running.delete(turn.id);
+    })
+    .catch(() => undefined);
   return { conversationId: clientConversationId ?? conversationId, streamId: turn.id, done };
 }
 
@@ -396,6 +408,10 @@ async function runTurn(
     };
   } finally {
     void control.return?.();
+  }
+  const timedOut = outcome?.status === 'cancelled' && abort.signal.reason === TURN_TIMEOUT;
+  if (timedOut && outcome) {
+    outcome = { ...outcome, status: 'incomplete' };
   }
   const status: TurnStatus = refusal ? 'refused' : (outcome?.status ?? 'failed');
   const text = refusal ? '' : (outcome?.text ?? '');
@@ -715,9 +731,21 @@ export async function subscribeChatEvents(
   streamId: string,
   after: string | null | undefined,
 ): Promise<AsyncIterableIterator<ChatEventView>> {
-  await getTurn(ctx, streamId);
+  const turn = await getTurn(ctx, streamId);
   if (after != null && !/^\d{1,18}$/.test(after)) {
     throw new BadRequestError('Invalid event cursor.');
+  }
+  // A turn whose replica died never ends by itself: the reader closes it once it is overdue.
+  const overdueIn =
+    turn.startedAt.getTime() + ctx.config.CHAT_TURN_TIMEOUT_MS + ABANDON_GRACE_MS - Date.now();
+  let overdue: ReturnType<typeof setTimeout> | null = null;
+  if (!isTerminal(turn.status)) {
+    if (overdueIn <= 0) {
+      await closeAbandoned(ctx, turn);
+    } else {
+      overdue = setTimeout(() => void closeAbandoned(ctx, turn).catch(() => undefined), overdueIn);
+      overdue.unref?.();
+    }
   }
   const source = ctx.bus.subscribe<StoredFrame>(chatStream(streamId), BigInt(after ?? '0'));
   let ended = false;
@@ -744,10 +772,45 @@ export async function subscribeChatEvents(
     },
     async return() {
       ended = true;
+      if (overdue) {
+        clearTimeout(overdue);
+      }
       await mapped.return?.();
       return { done: true, value: undefined };
     },
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/**
+ * Ends a turn nobody is running any more (its replica stopped mid-run): `failed`, and a terminal
+ * `error` frame so its readers finish. A no-op when the turn ended meanwhile.
+ */
+async function closeAbandoned(ctx: ConversationsCtx, turn: ChatTurn): Promise<void> {
+  if (running.has(turn.id)) {
+    return;
+  }
+  const closed = await ctx.db.chatTurn.updateMany({
+    where: { id: turn.id, status: { in: ['queued', 'in_progress'] } },
+    data: { status: 'failed', errorMessage: 'The turn was interrupted.', completedAt: new Date() },
+  });
+  if (!closed.count) {
+    return;
+  }
+  const stream = new TurnStream(
+    ctx.bus,
+    ctx.log,
+    { streamId: turn.id, conversationId: turn.conversationId, tenantId: turn.tenantId },
+    turn.agentKey,
+  );
+  stream.emit('error', {
+    error: {
+      code: 'turn_interrupted',
+      message: 'The turn was interrupted; send the message again.',
+      source: 'server',
+      is_retryable: true,
+    },
+  });
+  await stream.drain();
 }
