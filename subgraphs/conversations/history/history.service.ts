@@ -1,7 +1,6 @@
 import type { ConversationItem, ConversationMessage } from '../../../generated/prisma/client.js';
 import { BadRequestError, NotFoundError } from '../../kernel/errors.js';
 import { pageSize } from '../../kernel/pagination.js';
-import { isUuid } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import { conversationUuid } from '../conversation-id.js';
 import type { ConversationsCtx } from '../db.js';
