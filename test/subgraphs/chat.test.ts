@@ -565,3 +565,32 @@ describe('turns that overrun or lose their replica', () => {
     }
   });
 });
+
+describe('handoffs', () => {
+  it('triage hands off to a specialist: agent.updated, the specialist answers, the ledger keeps the handoff', async () => {
+    fake.script(
+      { toolCalls: [{ id: 'call_h1', name: 'transfer_to_code_assistant', arguments: '{}' }] },
+      { chunks: ['Use ', 'a Map.'] },
+    );
+    const frames = await readSse<Frame>(await streamChat(owner, { message: 'How do I dedupe keys in JS?' }), {
+      stop: isTerminal,
+    });
+    expect(frames.find((f) => f.data.kind === 'agent.updated')?.data).toMatchObject({
+      from_agent: 'triage',
+      to_agent: 'code_assistant',
+    });
+    expect(textOf(frames)).toBe('Use a Map.');
+    expect(frames.at(-1)?.data).toMatchObject({
+      kind: 'final',
+      agent: 'code_assistant',
+      final: { status: 'completed' },
+    });
+    const streamId = frames[0]?.data.stream_id as string;
+    const turn = await db().chatTurn.findUniqueOrThrow({ where: { id: streamId } });
+    expect(turn.agentKey).toBe('code_assistant');
+    const items = await db().conversationItem.findMany({ where: { turnId: streamId } });
+    expect(items.map((i) => i.runItemType)).toContain('handoff');
+    const conversation = await db().conversation.findUniqueOrThrow({ where: { id: turn.conversationId } });
+    expect(conversation).toMatchObject({ activeAgent: 'code_assistant', handoffCount: 1 });
+  });
+});
