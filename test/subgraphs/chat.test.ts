@@ -356,6 +356,38 @@ describe('memory and titles', () => {
     expect(sent).toContain('third message');
   });
 
+  it('summarize replaces older turns with a summary the model writes, kept for the next turn', async () => {
+    const id = `summarize-${Date.now()}`;
+    fake.script({ text: 'a1' }, { text: 'a2' }, { text: 'a3' });
+    for (const message of ['alpha question', 'beta question', 'gamma question']) {
+      await t.rest('POST', '/api/v1/chat', {
+        token: owner.accessToken,
+        body: { message, conversation_id: id },
+      });
+    }
+    const conversationId = (await db().conversation.findFirstOrThrow({ where: { conversationKey: id } })).id;
+    for (let i = 0; i < 50; i++) {
+      if ((await db().conversation.findUniqueOrThrow({ where: { id: conversationId } })).displayName) {
+        break; // the title call has taken its reply
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    fake.scriptPlain({ text: 'SUMMARY: alpha and beta were asked.' });
+    fake.script({ text: 'a4' });
+    const memory = { mode: 'summarize', max_user_turns: 2, keep_last_user_turns: 1 };
+    await t.rest('POST', '/api/v1/chat', {
+      token: owner.accessToken,
+      body: { message: 'delta question', conversation_id: id, memory_strategy: memory },
+    });
+    const sent = JSON.stringify(fake.lastMessages());
+    expect(sent).toContain('SUMMARY: alpha and beta were asked.');
+    expect(sent).not.toContain('alpha question');
+    expect(sent).toContain('gamma question');
+    const summaries = await db().conversationSummary.findMany({ where: { conversationId } });
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]?.summaryText).toBe('SUMMARY: alpha and beta were asked.');
+  });
+
   it('titles a new conversation with the model', async () => {
     fake.script({ text: 'Sure.' });
     fake.scriptPlain({ text: 'Weekend Hiking Plans' });
