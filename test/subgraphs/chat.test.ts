@@ -168,6 +168,20 @@ describe('POST /api/v1/chat', () => {
     expect(fake.chatRequests()).toHaveLength(0);
   });
 
+  it('two first messages for one new conversation id at once: each answered, never a 500', async () => {
+    const id = crypto.randomUUID();
+    fake.script({ text: 'first' }, { text: 'second' });
+    const answers = await Promise.all(
+      ['one', 'two'].map((message) =>
+        t.rest('POST', '/api/v1/chat', { token: owner.accessToken, body: { message, conversation_id: id } }),
+      ),
+    );
+    for (const a of answers) {
+      expect([200, 409]).toContain(a.status);
+    }
+    expect(await db().conversation.count({ where: { id } })).toBe(1);
+  });
+
   it('rejects bad input with 422 and writes nothing', async () => {
     const before = await db().conversation.count({ where: { tenantId: owner.tenantId } });
     for (const body of [

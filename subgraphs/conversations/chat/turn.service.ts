@@ -1,7 +1,13 @@
 import { user } from '@openai/agents-core';
 import type OpenAI from 'openai';
 import type { ChatTurn, Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
-import { AppError, BadRequestError, NotFoundError } from '../../kernel/errors.js';
+import {
+  AppError,
+  BadRequestError,
+  ConflictError,
+  isUniqueViolation,
+  NotFoundError,
+} from '../../kernel/errors.js';
 import { mapEvents, publishEvent, type StoredEvent } from '../../kernel/event-bus.js';
 import { requireOpenAI } from '../../kernel/openai.js';
 import { isUuid, parseArgs } from '../../kernel/validation.js';
@@ -232,7 +238,7 @@ export async function startTurn(
     agentsClient.checkGuardrails(ctx, requestedAgent ?? '', 'input', request.message),
   ]);
   const agentKey = plan.entry.key;
-  const { turn, conversation, created } = await ctx.db.$transaction(async (tx) => {
+  const stored = ctx.db.$transaction(async (tx) => {
     let conversation = existing;
     const created = !conversation;
     if (!conversation) {
@@ -293,6 +299,12 @@ export async function startTurn(
       },
     });
     return { turn, conversation: appended.conversation, created };
+  });
+  const { turn, conversation, created } = await stored.catch((error: unknown) => {
+    // Two first messages for one new client-chosen id at once: the second one's insert loses.
+    throw isUniqueViolation(error)
+      ? new ConflictError('This conversation is being started by another request; send the message again.')
+      : error;
   });
   const abort = new AbortController();
   const deadline = setTimeout(() => abort.abort(TURN_TIMEOUT), ctx.config.CHAT_TURN_TIMEOUT_MS);
