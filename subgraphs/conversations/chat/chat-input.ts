@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { MEMORY_MODES } from '../history/memory.service.js';
 
 const count = z.number().int().min(1).max(1000).nullish();
 const tokens = z.number().int().min(1).max(10_000_000).nullish();
 
 /** A request's memory strategy (the legacy MemoryStrategyRequest); unset fields fall back. */
 export const MemoryStrategyInput = z.object({
-  mode: z.enum(['none', 'trim', 'summarize', 'compact']).nullish(),
+  mode: z.enum(MEMORY_MODES).nullish(),
   maxUserTurns: count,
   keepLastUserTurns: count,
   tokenBudget: tokens,

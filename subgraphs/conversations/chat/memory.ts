@@ -1,7 +1,6 @@
 import type { Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
+import { MEMORY_MODES, type MemoryMode } from '../history/memory.service.js';
 import type { MemoryStrategyInput } from './chat-input.js';
-
-export type MemoryMode = 'none' | 'trim' | 'summarize' | 'compact';
 
 /** The memory settings a turn runs with, after the legacy precedence. */
 export interface MemoryPlan {
@@ -16,8 +15,6 @@ export interface MemoryPlan {
   summaryMaxTokens: number;
   summaryMaxChars: number;
 }
-
-const MODES: readonly MemoryMode[] = ['none', 'trim', 'summarize', 'compact'];
 
 /** Stored agent memory keys may be snake_case (runtime config JSON) or camelCase. */
 function pick(memory: Record<string, unknown>, snake: string): unknown {
@@ -53,10 +50,12 @@ export function memoryPlan(
   const agentMode = pick(agentMemory, 'mode') ?? pick(agentMemory, 'strategy');
   const mode =
     request?.mode ??
-    (MODES.includes(conversation.memoryStrategy as MemoryMode)
+    ((MEMORY_MODES as readonly string[]).includes(conversation.memoryStrategy as MemoryMode)
       ? (conversation.memoryStrategy as MemoryMode)
       : null) ??
-    (MODES.includes(agentMode as MemoryMode) ? (agentMode as MemoryMode) : 'none');
+    ((MEMORY_MODES as readonly string[]).includes(agentMode as MemoryMode)
+      ? (agentMode as MemoryMode)
+      : 'none');
   return {
     mode,
     maxUserTurns:

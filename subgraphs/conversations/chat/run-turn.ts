@@ -63,6 +63,16 @@ export interface ProviderFailure {
   status: number | null;
 }
 
+/** Usage of a run that reported none (failed or cancelled before the provider's usage arrived). */
+export const noUsage = (requests = 0): RunOutcome['usage'] => ({
+  requests,
+  inputTokens: 0,
+  outputTokens: 0,
+  totalTokens: 0,
+  cachedInputTokens: 0,
+  reasoningTokens: 0,
+});
+
 /** A provider failure as the stream's `error` payload says it: timeouts, 429 and 5xx are retryable. */
 export function providerFailure(error: unknown): ProviderFailure {
   if (error instanceof APIConnectionTimeoutError) {
@@ -250,14 +260,7 @@ export async function runAgents(
     agent: agentKey,
     handoffs,
     items,
-    usage: result?.usage ?? {
-      requests: responseIndex,
-      inputTokens: 0,
-      outputTokens: 0,
-      totalTokens: 0,
-      cachedInputTokens: 0,
-      reasoningTokens: 0,
-    },
+    usage: result?.usage ?? noUsage(responseIndex),
     model: modelOf(ctx.config, specOf(agentKey)),
     error,
   });

@@ -18,7 +18,7 @@ import type { ConversationsCtx, ConversationsTx } from '../db.js';
 import { type AgentRunPlan, agentsClient, type GuardrailEvaluationView } from './agents-client.js';
 import { ChatRequest, type ChatRequestInput } from './chat-input.js';
 import { historyWindow, memoryPlan, userTurns } from './memory.js';
-import { historyInput, type LedgerItem, modelOf, type RunOutcome, runAgents } from './run-turn.js';
+import { historyInput, type LedgerItem, modelOf, noUsage, type RunOutcome, runAgents } from './run-turn.js';
 import {
   chatControlStream,
   chatStream,
@@ -407,14 +407,7 @@ async function runTurn(
       agent: plan.entry.key,
       handoffs: 0,
       items: [],
-      usage: {
-        requests: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        totalTokens: 0,
-        cachedInputTokens: 0,
-        reasoningTokens: 0,
-      },
+      usage: noUsage(),
       model: modelOf(ctx.config, plan.entry),
       error: { message: (error as Error)?.message ?? 'The turn failed.', retryable: false, status: null },
     };
