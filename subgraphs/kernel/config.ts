@@ -133,6 +133,57 @@ const ConfigSchema = z.object({
   CONTAINER_MAX_PER_TENANT: z.coerce.number().int().positive().default(10),
   CONTAINER_ALLOWED_MEMORY_TIERS: z.string().default('1g,4g,16g,64g'),
   CONTAINER_DEFAULT_MEMORY_LIMIT: z.enum(['1g', '4g', '16g', '64g']).default('1g'),
+  /**
+   * Where file bytes live: `local` (disk under DATA_DIR, URLs signed by the platform and served by
+   * the gateway) or `s3` (any S3-compatible service, presigned by the AWS SDK).
+   */
+  STORAGE_PROVIDER: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.preprocess(blankAsUnset, z.url({ protocol: /^https?$/ }).optional()),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.preprocess(blankAsUnset, z.string().optional()),
+  S3_ACCESS_KEY_ID: z.preprocess(blankAsUnset, z.string().optional()),
+  S3_SECRET_ACCESS_KEY: z.preprocess(blankAsUnset, z.string().optional()),
+  /** `true` for MinIO and most self-hosted S3 servers (bucket in the path, not the host name). */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+  /**
+   * HMAC key of the local store's signed URLs. Unset: derived from the data encryption key (the
+   * embedded default); a gateway started alone needs it set to the subgraphs' value.
+   */
+  STORAGE_SIGNING_KEY: z.preprocess(blankAsUnset, z.string().min(16).optional()),
+  /** Lifetime of presigned upload and download URLs. */
+  STORAGE_SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(604800).default(900),
+  /** Largest object a presigned upload accepts, and the MIME types it accepts (comma-separated). */
+  STORAGE_MAX_FILE_MB: z.coerce.number().positive().default(512),
+  STORAGE_ALLOWED_MIME_TYPES: z
+    .string()
+    .default(
+      'application/json,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,application/vnd.openxmlformats-officedocument.presentationml.presentation,application/msword,text/plain,text/markdown,text/csv,text/x-python,text/x-javascript,application/javascript,text/html,image/png,image/jpeg,image/webp',
+    ),
+  /** Largest file `POST /api/tenants/{id}/files` accepts in one request (bigger: upload to storage first). */
+  FILES_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
+  /** Vector stores: stores per tenant, files per store, largest file (legacy limits). */
+  VECTOR_MAX_STORES_PER_TENANT: z.coerce.number().int().positive().default(10),
+  VECTOR_MAX_FILES_PER_STORE: z.coerce.number().int().positive().default(5000),
+  VECTOR_MAX_FILE_MB: z.coerce.number().positive().default(512),
+  /**
+   * `local`: a deterministic hashing embedder in process (no network; lexical quality, see the
+   * knowledge README). `openai`: EMBEDDINGS_MODEL on the OpenAI-compatible `/v1/embeddings` of
+   * OPENAI_BASE_URL with OPENAI_API_KEY.
+   */
+  EMBEDDINGS_PROVIDER: z.enum(['local', 'openai']).default('local'),
+  EMBEDDINGS_MODEL: z.string().default('text-embedding-3-small'),
+  /** Size of the stored vectors; changing it (or the model) is `npm run knowledge:reembed`. */
+  EMBEDDINGS_DIMENSIONS: z.coerce.number().int().min(8).max(2000).default(384),
+  /** Texts per embeddings request. */
+  EMBEDDINGS_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).default(64),
+  /** Default chunking (OpenAI's `static` strategy defaults): tokens per chunk and overlap. */
+  KNOWLEDGE_CHUNK_TOKENS: z.coerce.number().int().min(100).max(4096).default(800),
+  KNOWLEDGE_CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(2048).default(400),
+  /** Ingest jobs run at once per process. */
+  INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** Background jobs: a claimed job's lease (a live worker renews it), and how often idle workers look. */
+  JOB_LEASE_MS: z.coerce.number().int().min(500).default(30000),
+  JOB_POLL_MS: z.coerce.number().int().min(10).default(500),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
