@@ -9,7 +9,12 @@
  * without spaces, CJK). Each chunk's text is counted exactly once at the end, so `tokenCount` is
  * the real count of `text` and never over `maxTokens`.
  */
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
+import {
+  countTokens as countO200k,
+  decodeGenerator,
+  encode,
+  encodeGenerator,
+} from 'gpt-tokenizer/encoding/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 import { z } from 'zod';
 import type { ExtractedSection } from './extract.js';
@@ -92,7 +97,8 @@ const PARAGRAPH = 4;
 
 /** Pre-tokens longer than this many tokens (a long run without spaces) are split further. */
 const LONG_UNIT_TOKENS = 32;
-const LONG_UNIT_PIECE_CHARS = 16;
+/** …into runs of about this many tokens. */
+const LONG_UNIT_RUN = 4;
 
 const SENTENCE_END = /[.!?…;:。！？；]/u;
 const CLOSERS = /["'”’)\]»」』]/u;
@@ -145,6 +151,7 @@ export function chunkSections(sections: ExtractedSection[], options: ChunkingOpt
   };
 
   const units = splitUnits(text);
+  const counts = units.counts;
   const n = units.offsets.length - 1; // units; offsets and cum have a sentinel at n
   const offsets = units.offsets; // char offset where unit i starts; offsets[n] = text.length
   const cum = units.cum; // tokens before unit i; cum[n] = total
@@ -197,9 +204,10 @@ export function chunkSections(sections: ExtractedSection[], options: ChunkingOpt
     return lo;
   };
 
-  // A cut is never before `minSpan` tokens unless nothing better exists: chunks advance by at least
-  // (maxTokens - overlap) / 2 tokens each.
-  const minSpan = overlap + Math.ceil((maxTokens - overlap) / 2);
+  // A cut is looked for between `minSpan` and `maxTokens` tokens from the chunk's start, so a
+  // better boundary can make a chunk a little shorter, and chunks still advance by at least
+  // (maxTokens - overlap) / 4 tokens each.
+  const minSpan = overlap + Math.ceil((maxTokens - overlap) / 4);
   const chunks: TextChunk[] = [];
   let start = 0;
   while (start < n) {
@@ -230,7 +238,7 @@ export function chunkSections(sections: ExtractedSection[], options: ChunkingOpt
 
     // The exact count of the trimmed text; a cut that re-tokenizes over the limit moves back.
     let chunkText = text.slice(offsets[start], offsets[end]).trim();
-    let tokenCount = countTokens(chunkText);
+    let tokenCount = exactCount(chunkText, counts);
     while (tokenCount > maxTokens && end > start + 1) {
       let back = end - 1;
       while (back > start + 1 && score(back) === NONE) {
@@ -238,7 +246,7 @@ export function chunkSections(sections: ExtractedSection[], options: ChunkingOpt
       }
       end = score(back) === NONE ? end - 1 : back;
       chunkText = text.slice(offsets[start], offsets[end]).trim();
-      tokenCount = countTokens(chunkText);
+      tokenCount = exactCount(chunkText, counts);
     }
     if (chunkText) {
       const lead = (offsets[start] as number) + leadingSpace(text, offsets[start] as number);
@@ -329,43 +337,41 @@ function boundaryScore(text: string, p: number): number {
 }
 
 /**
- * The text's pre-tokens as units: where each starts, and the running token count before each.
- * A pre-token of more than LONG_UNIT_TOKENS tokens (a run with no spaces or punctuation) is cut
- * into pieces of a few characters, never through a surrogate pair, so such text can still be cut.
+ * The text's pre-tokens as units: where each starts, the running token count before each, and the
+ * count of every distinct short pre-token (for `exactCount`). The tokenizer's own generator yields
+ * one token array per pre-token of the same split regex, in order, so both walks stay in step and
+ * each pre-token is BPE-encoded once. A pre-token of more than LONG_UNIT_TOKENS tokens (a long run
+ * without spaces or punctuation) is cut into runs of its tokens at character boundaries (never
+ * through a UTF-8 sequence), so such text can still be cut.
  */
-function splitUnits(text: string): { offsets: Int32Array; cum: Int32Array } {
-  const cache = new Map<string, number>();
-  const count = (s: string) => {
-    let c = cache.get(s);
-    if (c === undefined) {
-      c = countTokens(s);
-      if (s.length <= 64) {
-        cache.set(s, c);
-      }
-    }
-    return c;
-  };
+function splitUnits(text: string): { offsets: Int32Array; cum: Int32Array; counts: Map<string, number> } {
+  const counts = new Map<string, number>();
   const offsets: number[] = [];
   const tokens: number[] = [];
+  const generator = encodeGenerator(text, PLAIN);
   for (const match of text.matchAll(O200K_TOKEN_SPLIT_REGEX)) {
     const piece = match[0];
     const at = match.index;
-    const c = count(piece);
-    if (c <= LONG_UNIT_TOKENS) {
-      offsets.push(at);
-      tokens.push(c);
+    const next = generator.next();
+    const ids = !next.done && Array.isArray(next.value) ? next.value : encode(piece, PLAIN);
+    if (piece.length <= 64) {
+      counts.set(piece, ids.length);
+    }
+    if (piece.length > 1 && CJK_SENTENCE_END.test(piece[0] as string)) {
+      // `。` opens the next pre-token (`。下一句`): split it off so the sentence end is a boundary.
+      const mark = Math.min(ids.length, countTokens(piece[0] as string));
+      offsets.push(at, at + 1);
+      tokens.push(mark, ids.length - mark);
       continue;
     }
-    let i = 0;
-    while (i < piece.length) {
-      let j = Math.min(piece.length, i + LONG_UNIT_PIECE_CHARS);
-      const code = piece.charCodeAt(j - 1);
-      if (j < piece.length && code >= 0xd800 && code <= 0xdbff) {
-        j++;
-      }
-      offsets.push(at + i);
-      tokens.push(count(piece.slice(i, j)));
-      i = j;
+    if (ids.length <= LONG_UNIT_TOKENS) {
+      offsets.push(at);
+      tokens.push(ids.length);
+      continue;
+    }
+    for (const [offset, count] of tokenRuns(ids)) {
+      offsets.push(at + offset);
+      tokens.push(count);
     }
   }
   const n = offsets.length;
@@ -376,5 +382,55 @@ function splitUnits(text: string): { offsets: Int32Array; cum: Int32Array } {
     cum[i + 1] = (cum[i] as number) + (tokens[i] as number);
   }
   offsetArray[n] = text.length;
-  return { offsets: offsetArray, cum };
+  return { offsets: offsetArray, cum, counts };
+}
+
+/**
+ * A long pre-token's tokens as runs of about LONG_UNIT_RUN tokens: `[char offset, tokens]` each.
+ * Decoding streams the tokens; a decoded piece is complete characters, so a run ends only where
+ * the decoder has just produced text.
+ */
+function tokenRuns(ids: number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  let consumed = 0;
+  const source = {
+    *[Symbol.iterator]() {
+      for (const id of ids) {
+        consumed++;
+        yield id;
+      }
+    },
+  };
+  let offset = 0;
+  let runStart = 0;
+  let runTokens = 0;
+  let last = 0;
+  for (const piece of decodeGenerator(source)) {
+    runTokens += consumed - last;
+    last = consumed;
+    offset += piece.length;
+    if (runTokens >= LONG_UNIT_RUN) {
+      runs.push([runStart, runTokens]);
+      runStart = offset;
+      runTokens = 0;
+    }
+  }
+  runTokens += consumed - last;
+  if (runTokens > 0) {
+    runs.push([runStart, runTokens]);
+  }
+  return runs;
+}
+
+/**
+ * The exact token count of a chunk's text: its own pre-tokens (the edges of a cut may split
+ * differently from the whole text), each counted from the whole text's tally when it has it.
+ */
+function exactCount(text: string, counts: Map<string, number>): number {
+  let total = 0;
+  for (const match of text.matchAll(O200K_TOKEN_SPLIT_REGEX)) {
+    const piece = match[0];
+    total += counts.get(piece) ?? countTokens(piece);
+  }
+  return total;
 }
