@@ -1,0 +1,2 @@
+import { TENANTS_MODELS } from '../tenants/db.js';
+export const probe = TENANTS_MODELS;
