@@ -4,6 +4,7 @@ import { identitySubgraph } from './identity/index.js';
 import type { DomainModule, ScopeOf } from './kernel/domain.js';
 import { installScopes } from './kernel/scopes.js';
 import { pendingScopes } from './pending-scopes.js';
+import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
 
 /**
@@ -15,6 +16,7 @@ export const subgraphs = [
   tenantsSubgraph,
   conversationsSubgraph,
   agentsSubgraph,
+  storageSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */
