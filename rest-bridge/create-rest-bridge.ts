@@ -16,8 +16,10 @@ import { gatewayContextFromHeaders } from '../gateway/request-context.js';
 import type { SubscriptionBridge } from '../gateway/subscription-bridge.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { Casing, toCamel, toSnake } from './casing.js';
+import { type DownloadResult, sendDownload } from './download.js';
 import { type ArgumentOrigin, envelope, errorResponse, withRestLocs } from './errors.js';
 import { argumentProblems, fromText, type Problem, problemFromGraphQLError } from './input-problems.js';
+import { isMultipart, parseMultipart } from './multipart.js';
 import { Router } from './router.js';
 import { fieldAliases, type RestRoute, routes as routeTable } from './routes/index.js';
 import { restSchema } from './schema.js';
@@ -263,11 +265,20 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
           sendError(res, 413, envelope(413, 'Request body too large.'), { connection: 'close' });
           return;
         }
-        try {
-          body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
-        } catch {
-          sendProblems(res, [{ loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' }], {});
-          return;
+        if (c.route.multipart && isMultipart(req.headers)) {
+          const form = await parseMultipart(req.headers, raw, c.route.multipart);
+          if ('problems' in form) {
+            sendProblems(res, form.problems, {});
+            return;
+          }
+          body = form.body;
+        } else {
+          try {
+            body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+          } catch {
+            sendProblems(res, [{ loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' }], {});
+            return;
+          }
         }
         const wholeBody =
           (c.route.body ?? 'input') === 'input' && c.field.args.some((a) => a.name === 'input');
@@ -319,6 +330,10 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
           after: '0',
           skipPrecheck: true,
         });
+        return;
+      }
+      if (c.route.download) {
+        await sendDownload(res, data as DownloadResult);
         return;
       }
       const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;

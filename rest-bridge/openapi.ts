@@ -89,6 +89,18 @@ export function successSchema(
   };
 }
 
+/** A multipart form: the file part, and the JSON parts as strings holding JSON. */
+function multipartSchema(form: NonNullable<RestRoute['multipart']>) {
+  return {
+    type: 'object',
+    required: [form.file],
+    properties: {
+      [form.file]: { type: 'string', format: 'binary' },
+      ...Object.fromEntries((form.json ?? []).map((name) => [name, { type: 'string', description: 'JSON' }])),
+    },
+  };
+}
+
 /** Our own description of an operation the legacy contract does not have (e.g. /api/tenants/…). */
 function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, unknown>, route: RestRoute) {
   const pathParams = [...route.path.matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1] as string);
@@ -118,6 +130,9 @@ function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, u
           requestBody: {
             required: true,
             content: {
+              ...(route.multipart
+                ? { 'multipart/form-data': { schema: multipartSchema(route.multipart) } }
+                : {}),
               'application/json': {
                 schema: inputArg
                   ? schemas.input(inputArg.type)
@@ -138,7 +153,9 @@ function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, u
           ? { description: 'No Content' }
           : {
               description: 'Successful Response',
-              content: { 'application/json': { schema: successSchema(schemas, field, route) } },
+              content: route.download
+                ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
+                : { 'application/json': { schema: successSchema(schemas, field, route) } },
             },
       ...errorResponses(),
     },

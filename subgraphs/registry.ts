@@ -3,6 +3,7 @@ import { conversationsSubgraph } from './conversations/index.js';
 import { identitySubgraph } from './identity/index.js';
 import type { DomainModule, ScopeOf } from './kernel/domain.js';
 import { installScopes } from './kernel/scopes.js';
+import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
 import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
@@ -16,6 +17,7 @@ export const subgraphs = [
   tenantsSubgraph,
   conversationsSubgraph,
   agentsSubgraph,
+  knowledgeSubgraph,
   storageSubgraph,
 ] as const satisfies readonly DomainModule[];
 

@@ -26,6 +26,18 @@ export interface RestRoute {
   sse?: { stream: string; params: (data: Record<string, unknown>) => Record<string, string> };
   /** Largest request body accepted, in bytes (default 256 KiB, JSON); uploads set more. Larger: 413. */
   maxBodyBytes?: number;
+  /**
+   * The body may be `multipart/form-data` (JSON stays accepted): the part named `file` becomes
+   * `{filename, mime_type, content_base64}` under that name, the parts named in `json` are parsed as
+   * JSON, any other part is a string. Bad form data or JSON in a part is a 422.
+   */
+  multipart?: { file: string; json?: readonly string[] };
+  /**
+   * Answer with bytes, not JSON (legacy file downloads): the result names `filename` and either a
+   * signed `url` (fetched and relayed) or `content_base64`. Sent as `application/octet-stream`,
+   * `Content-Disposition: attachment`, `Cache-Control: private, max-age=300`.
+   */
+  download?: true;
   tags: string[];
   summary: string;
 }

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Db, DomainDb, ModelKey } from './db.js';
 import { AppError } from './errors.js';
 import type { EventBus } from './event-bus.js';
+import type { JobQueue } from './jobs.js';
 import type { Kernel } from './kernel.js';
 import type { KeyRing } from './keys.js';
 import type { Logger } from './logger.js';
@@ -37,6 +38,8 @@ export interface Ctx {
   blobs: BlobStore;
   /** Calls to other domains' subgraphs as this caller. */
   peers: Peers;
+  /** Background jobs: `enqueueJob(tx, …)` in the transaction, then `jobs.nudge(queue)` after it. */
+  jobs: JobQueue;
   viewer: Viewer | null;
   /** Why a presented credential was refused; fields that need a viewer report it. */
   authError: AppError | null;
@@ -105,6 +108,7 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     secrets: kernel.secrets,
     blobs: kernel.blobs,
     peers: kernel.peers,
+    jobs: kernel.jobs,
     viewer,
     authError,
     credential: bearer,

@@ -5,6 +5,7 @@ import { S3BlobStore } from './blobs-s3.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
+import { JobQueue } from './jobs.js';
 import { KeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
 import { assertMailDeliverable, Mailer } from './mailer.js';
@@ -26,6 +27,8 @@ export interface Kernel {
   blobs: BlobStore;
   /** Calls to other domains' subgraphs (see peers.ts). */
   peers: Peers;
+  /** Durable background jobs (see jobs.ts). */
+  jobs: JobQueue;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,11 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     secrets,
     blobs,
     peers: new Peers(),
+    jobs: new JobQueue(database.prisma, log, {
+      leaseMs: config.JOB_LEASE_MS,
+      pollMs: config.JOB_POLL_MS,
+      ownsDatabase: database.kind === 'pglite',
+    }),
     async close() {
       mailer.close();
       await bus.stop();

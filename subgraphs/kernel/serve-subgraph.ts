@@ -18,6 +18,11 @@ import { guardViewerStream } from './stream-access.js';
 export interface SubgraphModule {
   name: string;
   schema: GraphQLSchema;
+  /**
+   * Background work of the domain (job workers), started with the subgraph in every process that
+   * serves it; the returned function stops it before the subgraph closes.
+   */
+  start?: (kernel: Kernel) => Promise<() => Promise<void>>;
 }
 
 export interface ServedSubgraph {
@@ -162,10 +167,12 @@ export async function serveSubgraph(
   const port = await listenOn(httpServer, address.host, address.port);
   const url = `http://${address.host}:${port}/graphql`;
   kernel.log.debug({ subgraph: subgraph.name, url }, 'subgraph listening');
+  const stopWork = subgraph.start ? await subgraph.start(kernel) : async () => undefined;
   return {
     name: subgraph.name,
     url,
     async close() {
+      await stopWork();
       await server.stop();
       httpServer.closeAllConnections();
     },

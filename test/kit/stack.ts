@@ -65,7 +65,7 @@ function migratedSnapshot(): Blob | undefined {
  * set (tests isolate by tenant, so a shared database is fine).
  */
 export async function bootStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const config = loadConfig({
+  const merged: Record<string, string | undefined> = {
     ...process.env,
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -74,7 +74,12 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     DATA_DIR: 'memory://',
     SSE_HEARTBEAT_MS: '200',
     ...env,
-  });
+  };
+  // `DATABASE_URL: ''` asks for a database of the stack's own (PGlite) even where tests share PostgreSQL.
+  if (merged.DATABASE_URL === '') {
+    delete merged.DATABASE_URL;
+  }
+  const config = loadConfig(merged);
   // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each in-memory
   // stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
   const from =

@@ -10,6 +10,7 @@ import {
   listContainers,
   unbindAgentContainer,
 } from './container.service.js';
+import { containerFileContent } from './container-file.service.js';
 
 export const ContainerRef = builder.objectRef<Container>('Container').implement({
   description: 'An OpenAI code-interpreter container of a tenant, which its agents can be bound to.',
@@ -177,5 +178,29 @@ builder.mutationField('unbindAgentContainer', (t) =>
     authScopes: { scope: 'agents:write' },
     args: { agentKey: t.arg.string({ required: true, description: 'Key of the agent.' }) },
     resolve: (_root, { agentKey }, ctx) => unbindAgentContainer(ctx, agentKey),
+  }),
+);
+
+const ContainerFileContentRef = builder
+  .objectRef<{ filename: string; contentBase64: string }>('ContainerFileContent')
+  .implement({
+    description: 'A file of a code-interpreter container, as the provider holds it.',
+    fields: (t) => ({
+      filename: t.exposeString('filename', { description: 'Name of the file (its path’s last part).' }),
+      contentBase64: t.exposeString('contentBase64', { description: 'The bytes, base64.' }),
+    }),
+  });
+
+builder.queryField('containerFileContent', (t) =>
+  t.field({
+    type: ContainerFileContentRef,
+    description:
+      'A file of a container of the caller’s tenant, from the provider (NOT_FOUND for a foreign or unknown container or file; SERVICE_UNAVAILABLE without a provider).',
+    authScopes: { scope: 'agents:read' },
+    args: {
+      containerId: t.arg.string({ required: true, description: 'The container’s provider id (`cntr_…`).' }),
+      fileId: t.arg.string({ required: true, description: 'The file’s provider id.' }),
+    },
+    resolve: (_root, { containerId, fileId }, ctx) => containerFileContent(ctx, containerId, fileId),
   }),
 );

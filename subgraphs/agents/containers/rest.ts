@@ -48,6 +48,14 @@ export const containerRoutes: RestRoute[] = [
     tags: ['containers'],
     summary: 'Unbind an agent from its container',
   },
+  {
+    field: 'Query.containerFileContent',
+    method: 'GET',
+    path: '/api/v1/openai/containers/{container_id}/files/{file_id}/download',
+    download: true,
+    tags: ['openai'],
+    summary: 'Download a file of a code-interpreter container',
+  },
 ];
 
 /** GraphQL-only fields of this module, left out of the REST face. */

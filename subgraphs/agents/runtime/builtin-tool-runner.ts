@@ -13,8 +13,6 @@ export interface AgentToolResult {
 export const toolOutput = (output: unknown): AgentToolResult => ({ output, isError: false, error: null });
 export const toolError = (error: string): AgentToolResult => ({ output: null, isError: true, error });
 
-export const KNOWLEDGE_SEARCH_UNAVAILABLE = 'knowledge search is not available on this deployment yet';
-
 /** `+01:00` from Intl's `GMT+01:00` / `GMT` (`Z` for a zero offset). */
 function isoOffset(gmt: string): string {
   const offset = gmt.replace(/^GMT/, '');
@@ -64,9 +62,6 @@ export function runBuiltinTool(name: string | null, args: Record<string, unknown
         );
       }
     }
-    case 'knowledge_search':
-      // The knowledge subgraph does not exist yet: say so, never fake results.
-      return toolError(KNOWLEDGE_SEARCH_UNAVAILABLE);
     default:
       return toolError(`The built-in tool "${name ?? ''}" is not available on this deployment.`);
   }

@@ -54,6 +54,8 @@ export interface RunnableTool extends AgentRunTool {
 /** One agent of a plan, before its prompt is rendered. */
 export interface RunnableAgent {
   key: string;
+  /** The tenant agent's id (null for a built-in): what knowledge files are attached to. */
+  agentId: string | null;
   requestedKey: string;
   fellBack: boolean;
   source: 'tenant' | 'builtin';
@@ -183,6 +185,7 @@ function promptVariables(value: unknown): PromptVariable[] {
 export function runnableAgent(resolved: ResolvedAgent): RunnableAgent {
   const base = {
     key: resolved.key,
+    agentId: resolved.source === 'tenant' ? resolved.agent.id : null,
     requestedKey: resolved.requestedKey,
     fellBack: resolved.fellBack,
     source: resolved.source,

@@ -14,6 +14,7 @@ import { SIGNATURE_HEADER, signToolRequest } from '../tools/signing.js';
 import { getToolSigningSecret } from '../tools/tool.service.js';
 import { type AgentToolResult, runBuiltinTool, toolError, toolOutput } from './builtin-tool-runner.js';
 import { callHttpTool, httpToolCall } from './http-tool.js';
+import { knowledgeSearchTool } from './knowledge-search-tool.js';
 import { type RunnableTool, runnableAgentFor } from './run-plan.service.js';
 
 export type { AgentToolResult } from './builtin-tool-runner.js';
@@ -105,6 +106,9 @@ export async function invokeAgentTool(ctx: AgentsCtx, input: InvokeAgentToolArgs
     return toolError(problem);
   }
   if (tool.kind === 'builtin') {
+    if (tool.builtinName === 'knowledge_search') {
+      return knowledgeSearchTool(ctx, tenantId, agent, (args ?? {}) as Record<string, unknown>);
+    }
     return runBuiltinTool(tool.builtinName, (args ?? {}) as Record<string, unknown>);
   }
   return invokeHttp(ctx, tenantId, agent.key, tool, args, conversationId?.toLowerCase() ?? null);

@@ -464,13 +464,9 @@ describe('invokeAgentTool', () => {
     expect(extra.error).toMatch(/additional properties/);
   });
 
-  it('says knowledge search is not available yet, never fakes results', async () => {
+  it('runs knowledge search through the knowledge subgraph (a tenant with no files finds nothing)', async () => {
     const res = await invokeOk('triage', 'knowledge_search', { query: 'refund policy' });
-    expect(res).toEqual({
-      output: null,
-      isError: true,
-      error: 'knowledge search is not available on this deployment yet',
-    });
+    expect(res).toEqual({ output: { results: [] }, isError: false, error: null });
   });
 
   it('refuses provider tools (they run at the provider) and unknown tools (NOT_FOUND)', async () => {

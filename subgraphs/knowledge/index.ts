@@ -1,0 +1,13 @@
+import type { DomainModule } from '../kernel/domain.js';
+import { startIngestWorkers } from './files/ingest.job.js';
+import { knowledgeRest } from './rest.js';
+import { schema } from './schema.js';
+import { knowledgeScopes } from './scopes.js';
+
+export const knowledgeSubgraph: DomainModule<keyof typeof knowledgeScopes> = {
+  name: 'knowledge',
+  schema,
+  scopes: knowledgeScopes,
+  rest: knowledgeRest,
+  start: startIngestWorkers,
+};
