@@ -3,6 +3,7 @@ import { conversationsSubgraph } from './conversations/index.js';
 import { identitySubgraph } from './identity/index.js';
 import type { DomainModule, ScopeOf } from './kernel/domain.js';
 import { installScopes } from './kernel/scopes.js';
+import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
 import { tenantsSubgraph } from './tenants/index.js';
 
@@ -15,6 +16,7 @@ export const subgraphs = [
   tenantsSubgraph,
   conversationsSubgraph,
   agentsSubgraph,
+  knowledgeSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */
