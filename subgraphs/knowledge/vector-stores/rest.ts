@@ -53,11 +53,56 @@ const storeRoutes: RestRoute[] = [
   },
 ];
 
+/** A store's files and its search. */
+const fileRoutes: RestRoute[] = [
+  {
+    field: 'Mutation.addVectorStoreFile',
+    method: 'POST',
+    path: `${STORE}/files`,
+    status: 201,
+    tags: ['vector-stores'],
+    summary: 'Add a file to a vector store',
+  },
+  {
+    field: 'Query.vectorStoreFiles',
+    method: 'GET',
+    path: `${STORE}/files`,
+    tags: ['vector-stores'],
+    summary: 'List the files of a vector store',
+  },
+  {
+    field: 'Query.vectorStoreFile',
+    method: 'GET',
+    path: `${STORE}/files/{file_id}`,
+    tags: ['vector-stores'],
+    summary: 'Get a file of a vector store',
+  },
+  {
+    field: 'Mutation.removeVectorStoreFile',
+    method: 'DELETE',
+    path: `${STORE}/files/{file_id}`,
+    status: 204,
+    tags: ['vector-stores'],
+    summary: 'Remove a file from a vector store',
+  },
+  {
+    field: 'Query.searchVectorStore',
+    method: 'POST',
+    path: `${STORE}/search`,
+    tags: ['vector-stores'],
+    summary: 'Search a vector store',
+  },
+];
+
 /** Every route of the module. */
-export const vectorStoreRoutes: RestRoute[] = [...storeRoutes];
+export const vectorStoreRoutes: RestRoute[] = [...storeRoutes, ...fileRoutes];
 
 /** REST-only renames (none: the GraphQL names case to the legacy ones). */
 export const vectorStoreAliases: FieldAliases = {};
 
 /** GraphQL-only fields of this module, left out of the REST face (not in the legacy contract). */
-export const vectorStoreIgnored = ['VectorStore.agentKeys', 'VectorStore.fileCounts'];
+export const vectorStoreIgnored = [
+  'VectorStore.agentKeys',
+  'VectorStore.fileCounts',
+  'VectorStoreFile.chunkCount',
+];

@@ -12,6 +12,8 @@ import {
   unbindAgentVectorStore,
   type VectorStoreView,
 } from './vector-store.service.js';
+// The store's files and its search register with the store.
+import './vector-store-file.graphql.js';
 
 const FileCountsRef = builder.objectRef<FileCounts>('VectorStoreFileCounts').implement({
   description: 'How many of a vector store’s files are in each state.',

@@ -65,7 +65,11 @@ const list = (token: string, query = '') =>
   call<{ items: StoreBody[]; total: number }>('GET', BASE, {}, { token, query });
 
 beforeAll(async () => {
-  t = await bootStack({ VECTOR_MAX_STORES_PER_TENANT: String(MAX_STORES) });
+  t = await bootStack({
+    VECTOR_MAX_STORES_PER_TENANT: String(MAX_STORES),
+    VECTOR_MAX_FILES_PER_STORE: '3',
+    VECTOR_MAX_FILE_MB: '2',
+  });
   tenants = await tenantWithRoles(t);
 });
 afterAll(async () => {
@@ -344,6 +348,360 @@ describe('vector stores', () => {
       (await call('GET', STORE, { vector_store_id: store.id }, { token: owner.accessToken })).status,
     ).toBe(200);
     await call('DELETE', STORE, { vector_store_id: store.id }, { token: owner.accessToken });
+  });
+});
+
+interface FileBody {
+  id: string;
+  openai_file_id: string;
+  vector_store_id: string;
+  filename: string;
+  mime_type: string | null;
+  size_bytes: number | null;
+  usage_bytes: number;
+  status: string;
+  attributes: Record<string, unknown>;
+  chunking_strategy: unknown;
+  last_error: string | null;
+}
+interface SearchBody {
+  object: string;
+  search_query: string;
+  data: {
+    file_id: string;
+    filename: string;
+    score: number;
+    attributes: unknown;
+    content: { type: string; text: string }[];
+  }[];
+  has_more: boolean;
+  next_page: string | null;
+}
+
+/**
+ * A knowledge file of the tenant written straight to the table (as the ingest leaves it: `ready`
+ * with its passages, or another state), so the store's logic is tested apart from extraction.
+ */
+async function knowledgeFile(
+  tenantId: string,
+  o: {
+    filename: string;
+    status?: string;
+    passages?: string[];
+    mimeType?: string;
+    sizeBytes?: number;
+    error?: string;
+  },
+): Promise<string> {
+  const db = t.stack.kernel.database.prisma;
+  const file = await db.knowledgeFile.create({
+    data: {
+      tenantId,
+      filename: o.filename,
+      mimeType: o.mimeType ?? 'text/plain',
+      sizeBytes: o.sizeBytes ?? 100,
+      checksumSha256: '0'.repeat(64),
+      blobKey: `${tenantId}/files/test/${o.filename}`,
+      status: o.status ?? 'ready',
+      error: o.error ?? null,
+      chunking: { type: 'static', static: { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 } },
+      chunkCount: o.passages?.length ?? 0,
+    },
+  });
+  for (const [ordinal, text] of (o.passages ?? []).entries()) {
+    await db.knowledgeChunk.create({ data: { tenantId, fileId: file.id, ordinal, text, tokenCount: 10 } });
+  }
+  return file.id;
+}
+
+describe('vector store files and search', () => {
+  it('adds files (201) with attributes, lists them by status, gets and removes them (204)', async () => {
+    const { owner, viewer } = tenants;
+    const token = owner.accessToken;
+    const store = (await create(token, { name: 'files' })).body.id;
+    const ready = await knowledgeFile(owner.tenantId, {
+      filename: 'ready.txt',
+      sizeBytes: 300,
+      passages: ['alpha'],
+    });
+    const failed = await knowledgeFile(owner.tenantId, {
+      filename: 'bad.txt',
+      status: 'failed',
+      error: 'unreadable',
+    });
+    const busy = await knowledgeFile(owner.tenantId, {
+      filename: 'busy.txt',
+      status: 'processing',
+      sizeBytes: 50,
+    });
+
+    const add = (body: unknown, as = token) =>
+      call<FileBody & ErrorBody>('POST', FILES, { vector_store_id: store }, { token: as, body });
+    const added = await add({ file_id: ready, attributes: { team: 'red', year: 2024, public: true } });
+    expect(added.status).toBe(201);
+    expect(added.body).toMatchObject({
+      openai_file_id: ready,
+      vector_store_id: store,
+      filename: 'ready.txt',
+      mime_type: 'text/plain',
+      size_bytes: 300,
+      usage_bytes: 300,
+      status: 'completed', // ready with the same chunking: not ingested again
+      attributes: { team: 'red', year: 2024, public: true },
+      chunking_strategy: {
+        type: 'static',
+        static: { max_chunk_size_tokens: 800, chunk_overlap_tokens: 400 },
+      },
+      last_error: null,
+    });
+    const dup = await add({ file_id: ready });
+    expect(dup.status).toBe(409);
+    expect(dup.body.message).toBe('File already attached to this vector store');
+
+    expect((await add({ file_id: busy })).body.status).toBe('in_progress');
+    // A failed file is queued again when added.
+    expect((await add({ file_id: failed })).body.status).toBe('in_progress');
+
+    const st = await call('GET', STORE, { vector_store_id: store }, { token });
+    expect(st.body).toMatchObject({ status: 'in_progress', usage_bytes: 300 + 100 + 50 });
+
+    const listFiles = async (query = '') =>
+      (
+        await call<{ items: FileBody[]; total: number }>(
+          'GET',
+          FILES,
+          { vector_store_id: store },
+          { token: viewer.token, query },
+        )
+      ).body;
+    expect((await listFiles()).total).toBe(3);
+    expect((await listFiles('?status=completed')).items.map((f) => f.openai_file_id)).toEqual([ready]);
+    expect((await listFiles('?status=in_progress')).items.map((f) => f.openai_file_id).sort()).toEqual(
+      [busy, failed].sort(),
+    );
+    expect((await listFiles('?status=cancelled')).total).toBe(0);
+    expect((await listFiles('?limit=1&offset=1')).items).toHaveLength(1);
+    const badStatus = await call('GET', FILES, { vector_store_id: store }, { token, query: '?status=done' });
+    expect(badStatus.status).toBe(422);
+    expect(badStatus.body.details?.[0]?.loc).toEqual(['query', 'status']);
+
+    const got = await call<FileBody & ErrorBody>(
+      'GET',
+      FILE,
+      { vector_store_id: store, file_id: ready },
+      { token: viewer.token },
+    );
+    expect(got.body.attributes).toEqual({ team: 'red', year: 2024, public: true });
+    // The entry's own id finds it too.
+    expect(
+      (await call<FileBody>('GET', FILE, { vector_store_id: store, file_id: got.body.id }, { token })).body
+        .openai_file_id,
+    ).toBe(ready);
+    const missing = await call('GET', FILE, { vector_store_id: store, file_id: 'file-abc' }, { token });
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe('File not found');
+
+    expect(
+      (await call('DELETE', FILE, { vector_store_id: store, file_id: busy }, { token: viewer.token })).status,
+    ).toBe(403);
+    expect((await call('DELETE', FILE, { vector_store_id: store, file_id: busy }, { token })).status).toBe(
+      204,
+    );
+    expect((await call('DELETE', FILE, { vector_store_id: store, file_id: busy }, { token })).status).toBe(
+      404,
+    );
+    // The platform file stays.
+    expect(await t.stack.kernel.database.prisma.knowledgeFile.count({ where: { id: busy } })).toBe(1);
+    // Deleting the store removes its links, not the files.
+    await call('DELETE', STORE, { vector_store_id: store }, { token });
+    expect(
+      await t.stack.kernel.database.prisma.vectorStoreFile.count({ where: { vectorStoreId: store } }),
+    ).toBe(0);
+    expect(await t.stack.kernel.database.prisma.knowledgeFile.count({ where: { id: ready } })).toBe(1);
+  });
+
+  it('refuses files it cannot take: unknown or foreign (404), unreadable type or too big (400), bad attributes (422), a full store (403)', async () => {
+    const { owner, other, member } = tenants;
+    const token = owner.accessToken;
+    const store = (await create(token, { name: 'refusals' })).body.id;
+    const add = (body: unknown, as = token) =>
+      call<FileBody & ErrorBody>('POST', FILES, { vector_store_id: store }, { token: as, body });
+    const foreign = await knowledgeFile(other.tenantId, { filename: 'theirs.txt' });
+    expect((await add({ file_id: foreign })).status).toBe(404);
+    expect((await add({ file_id: 'file-unknown' })).status).toBe(404);
+    const image = await knowledgeFile(owner.tenantId, { filename: 'cat.png', mimeType: 'image/png' });
+    const png = await add({ file_id: image });
+    expect(png.status).toBe(400);
+    expect(png.body.message).toContain('image/png');
+    const huge = await knowledgeFile(owner.tenantId, { filename: 'huge.txt', sizeBytes: 3 * 1024 * 1024 });
+    const big = await add({ file_id: huge });
+    expect(big.status).toBe(400);
+    expect(big.body.message).toContain('File too large');
+    const ok = await knowledgeFile(owner.tenantId, { filename: 'ok.txt' });
+    expect((await add({ file_id: ok }, member.token)).status).toBe(403);
+    const badAttrs: unknown[] = [
+      { nested: { a: 1 } },
+      Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])),
+      { ['k'.repeat(65)]: 1 },
+      { list: [1, 2] },
+    ];
+    for (const attributes of badAttrs) {
+      const r = await add({ file_id: ok, attributes });
+      expect(r.status, JSON.stringify(attributes)).toBe(422);
+      expect(r.body.details?.[0]?.loc?.slice(0, 2)).toEqual(['body', 'attributes']);
+    }
+    const badChunking = await add({
+      file_id: ok,
+      chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 50, chunk_overlap_tokens: 0 } },
+    });
+    expect(badChunking.status).toBe(422);
+    expect(badChunking.body.details?.[0]?.loc?.slice(0, 2)).toEqual(['body', 'chunking_strategy']);
+    // A static chunking other than the file's re-ingests it.
+    const rechunk = await add({
+      file_id: ok,
+      chunking_strategy: { type: 'static', static: { max_chunk_size_tokens: 200, chunk_overlap_tokens: 50 } },
+    });
+    expect(rechunk.status).toBe(201);
+    expect(rechunk.body.status).toBe('in_progress');
+    expect(rechunk.body.chunking_strategy).toEqual({
+      type: 'static',
+      static: { max_chunk_size_tokens: 200, chunk_overlap_tokens: 50 },
+    });
+    // Store full (VECTOR_MAX_FILES_PER_STORE = 3 on this stack).
+    for (const name of ['second.txt', 'third.txt']) {
+      const more = await knowledgeFile(owner.tenantId, { filename: name });
+      expect((await add({ file_id: more })).status).toBe(201);
+    }
+    const fourth = await knowledgeFile(owner.tenantId, { filename: 'fourth.txt' });
+    const full = await add({ file_id: fourth });
+    expect(full.status).toBe(403);
+    expect(full.body.message).toContain('at most 3 files');
+    await call('DELETE', STORE, { vector_store_id: store }, { token });
+  });
+
+  it('searches the completed files, one result per passage, narrowed by attribute filters', async () => {
+    const { owner, viewer } = tenants;
+    const token = owner.accessToken;
+    const store = (await create(token, { name: 'search' })).body.id;
+    const files = {
+      red: await knowledgeFile(owner.tenantId, {
+        filename: 'red.txt',
+        passages: ['The refund policy allows returns within thirty days.', 'Shipping takes five days.'],
+      }),
+      blue: await knowledgeFile(owner.tenantId, {
+        filename: 'blue.txt',
+        passages: ['Our refund policy for enterprise customers is custom.'],
+      }),
+      busy: await knowledgeFile(owner.tenantId, {
+        filename: 'busy.txt',
+        status: 'processing',
+        passages: ['refund policy draft'],
+      }),
+      outside: await knowledgeFile(owner.tenantId, {
+        filename: 'outside.txt',
+        passages: ['refund policy not in the store'],
+      }),
+    };
+    const add = (file_id: string, attributes: Record<string, unknown>) =>
+      call('POST', FILES, { vector_store_id: store }, { token, body: { file_id, attributes } });
+    await add(files.red, { team: 'red', year: 2023, region: 'eu' });
+    await add(files.blue, { team: 'blue', year: 2025 });
+    await add(files.busy, { team: 'red', year: 2024 });
+
+    const search = async (body: Record<string, unknown>, as = viewer.token) => {
+      const r = await call<SearchBody & ErrorBody>(
+        'POST',
+        SEARCH,
+        { vector_store_id: store },
+        { token: as, body },
+      );
+      return r;
+    };
+    const all = await search({ query: 'refund policy' });
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({
+      object: 'vector_store.search_results.page',
+      search_query: 'refund policy',
+      has_more: false,
+      next_page: null,
+    });
+    const found = (b: SearchBody) => b.data.map((d) => d.filename).sort();
+    // Only completed files of the store: not the processing one, not the file outside it.
+    expect(found(all.body)).toEqual(['blue.txt', 'red.txt']);
+    const red = all.body.data.find((d) => d.filename === 'red.txt');
+    expect(red).toMatchObject({
+      file_id: files.red,
+      attributes: { team: 'red', year: 2023, region: 'eu' },
+      content: [{ type: 'text', text: 'The refund policy allows returns within thirty days.' }],
+    });
+    expect(red?.score).toBeGreaterThan(0);
+    expect(red?.score).toBeLessThanOrEqual(1);
+
+    const FILTERED: [string, unknown, string[]][] = [
+      ['eq', { type: 'eq', key: 'team', value: 'red' }, ['red.txt']],
+      ['ne', { type: 'ne', key: 'team', value: 'red' }, ['blue.txt']],
+      ['gt', { type: 'gt', key: 'year', value: 2023 }, ['blue.txt']],
+      ['in', { type: 'in', key: 'team', value: ['blue', 'green'] }, ['blue.txt']],
+      ['nin (missing key)', { type: 'nin', key: 'region', value: ['eu'] }, ['blue.txt']],
+      [
+        'and',
+        {
+          type: 'and',
+          filters: [
+            { type: 'eq', key: 'team', value: 'red' },
+            { type: 'lt', key: 'year', value: 2023 },
+          ],
+        },
+        [],
+      ],
+      [
+        'or',
+        {
+          type: 'or',
+          filters: [
+            { type: 'eq', key: 'region', value: 'eu' },
+            { type: 'gte', key: 'year', value: 2025 },
+          ],
+        },
+        ['blue.txt', 'red.txt'],
+      ],
+    ];
+    for (const [name, filters, expected] of FILTERED) {
+      const r = await search({ query: 'refund policy', filters });
+      expect(r.status, name).toBe(200);
+      expect(found(r.body), name).toEqual(expected);
+    }
+
+    // A list of queries: each is searched, a passage keeps its best score; max_num_results caps.
+    const many = await search({ query: ['shipping', 'refund'], max_num_results: 2 });
+    expect(many.body.search_query).toBe('shipping refund');
+    expect(many.body.data).toHaveLength(2);
+    const one = await search({
+      query: 'shipping days',
+      max_num_results: 1,
+      rewrite_query: true,
+      ranking_options: { ranker: 'auto' },
+    });
+    expect(one.body.data.map((d) => d.content[0]?.text)).toEqual(['Shipping takes five days.']);
+    expect(
+      (await search({ query: 'refund policy', ranking_options: { score_threshold: 1 } })).body.data,
+    ).toEqual([]);
+
+    const BAD: [unknown, unknown[]][] = [
+      [{}, ['body', 'query']],
+      [{ query: '' }, ['body', 'query']],
+      [{ query: [] }, ['body', 'query']],
+      [{ query: 'x', max_num_results: 0 }, ['body', 'max_num_results']],
+      [{ query: 'x', max_num_results: 51 }, ['body', 'max_num_results']],
+      [{ query: 'x', ranking_options: { score_threshold: 2 } }, ['body', 'ranking_options']],
+      [{ query: 'x', filters: { type: 'like', key: 'a', value: 'b' } }, ['body', 'filters']],
+    ];
+    for (const [body, loc] of BAD) {
+      const r = await search(body as Record<string, unknown>);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.body.details?.[0]?.loc?.slice(0, 2), JSON.stringify(r.body.details)).toEqual(loc);
+    }
+    await call('DELETE', STORE, { vector_store_id: store }, { token });
   });
 });
 
