@@ -1,6 +1,7 @@
 /**
  * An OpenAI-compatible HTTP double on loopback (port 0) for tests: chat completions (openai-chat.ts),
- * the `/v1/containers` routes the
+ * embeddings (`POST /v1/embeddings`, deterministic word-hash vectors, float or base64), the
+ * `/v1/containers` routes the
  * `openai` SDK calls (create, retrieve, list, delete) and a container file's content. It keeps its
  * containers in memory, records every request, and fails or stalls on demand (`failNext`).
  */
@@ -50,6 +51,11 @@ export interface FakeOpenAI extends ChatDouble {
   containers: Map<string, FakeContainer>;
   /** Bytes served by GET /v1/containers/{id}/files/{file_id}/content. */
   files: Map<string, Buffer>;
+  /**
+   * When set, every embedding has this many numbers whatever the request's `dimensions` (a model
+   * that ignores the parameter); `reset()` clears it.
+   */
+  embeddingDimensionsOverride: number | null;
   failNext(failure: Failure): void;
   /** Requests matching a method and a path prefix or pattern. */
   calls(method: string, path?: string | RegExp): RecordedRequest[];
@@ -58,6 +64,38 @@ export interface FakeOpenAI extends ChatDouble {
 }
 
 const fileKey = (containerId: string, fileId: string) => `${containerId}/${fileId}`;
+
+/** The double's default embedding size (text-embedding-3-small's). */
+export const FAKE_EMBEDDING_DIMENSIONS = 1536;
+
+/**
+ * The double's vector of a text: each lower-cased word (Unicode letters and digits) adds ±1 to a
+ * hashed bucket, then L2-normalised; equal texts give equal vectors, texts sharing words are closer.
+ * A text without words is the unit vector on bucket 0.
+ */
+export function fakeEmbedding(text: string, dimensions = FAKE_EMBEDDING_DIMENSIONS): number[] {
+  const vector = new Array<number>(dimensions).fill(0);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < word.length; i++) {
+      hash = Math.imul(hash ^ word.charCodeAt(i), 0x01000193);
+    }
+    hash >>>= 0;
+    const bucket = (hash >>> 1) % dimensions;
+    vector[bucket] = (vector[bucket] as number) + (hash & 1 ? 1 : -1);
+  }
+  const norm = Math.sqrt(vector.reduce((sum, v) => sum + v * v, 0));
+  if (norm === 0) {
+    vector[0] = 1;
+    return vector;
+  }
+  return vector.map((v) => v / norm);
+}
+
+/** An embedding as the API's base64 form: little-endian float32s. */
+function base64Embedding(vector: number[]): string {
+  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
+}
 
 function matches(pattern: string | RegExp | undefined, path: string): boolean {
   if (pattern === undefined) {
@@ -136,6 +174,60 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       }
 
       if (await chat.handle(req, res, path, body)) {
+        return;
+      }
+      if (path === '/v1/embeddings' && method === 'POST') {
+        const input = (body ?? {}) as Record<string, unknown>;
+        if (typeof input.model !== 'string' || !input.model) {
+          error(400, "Missing required parameter: 'model'.");
+          return;
+        }
+        // OpenAI accepts a string, strings, or token arrays (read here as words `t<id>`).
+        const raw =
+          Array.isArray(input.input) && input.input.every((x) => typeof x === 'number')
+            ? [input.input]
+            : Array.isArray(input.input)
+              ? input.input
+              : [input.input];
+        const texts = raw.map((x) =>
+          typeof x === 'string' ? x : Array.isArray(x) ? x.map((t) => `t${t}`).join(' ') : undefined,
+        );
+        if (texts.length === 0 || texts.some((t) => t === undefined || t === '')) {
+          error(
+            400,
+            "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.",
+          );
+          return;
+        }
+        const requested = input.dimensions;
+        if (requested !== undefined && (!Number.isInteger(requested) || (requested as number) < 1)) {
+          error(400, "Invalid 'dimensions': must be a positive integer.");
+          return;
+        }
+        const format = input.encoding_format ?? 'float';
+        if (format !== 'float' && format !== 'base64') {
+          error(400, "Invalid 'encoding_format': must be 'float' or 'base64'.");
+          return;
+        }
+        const dimensions =
+          api.embeddingDimensionsOverride ?? (requested as number | undefined) ?? FAKE_EMBEDDING_DIMENSIONS;
+        const tokens = (texts as string[]).reduce(
+          (sum, t) => sum + Math.max(1, (t.match(/[\p{L}\p{N}]+/gu) ?? []).length),
+          0,
+        );
+        send(200, {
+          object: 'list',
+          data: (texts as string[]).map((text, index) => {
+            const vector = fakeEmbedding(text, dimensions);
+            return {
+              object: 'embedding',
+              index,
+              embedding: format === 'base64' ? base64Embedding(vector) : vector,
+            };
+          }),
+          model: input.model,
+          usage: { prompt_tokens: tokens, total_tokens: tokens },
+        });
         return;
       }
       const one = /^\/v1\/containers\/([^/]+)$/.exec(path);
@@ -226,6 +318,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
     requests,
     containers,
     files,
+    embeddingDimensionsOverride: null,
     failNext(failure) {
       failures.push({ ...failure, left: failure.times ?? 1 });
     },
@@ -237,6 +330,7 @@ export async function startFakeOpenAI(options: { apiKey?: string } = {}): Promis
       containers.clear();
       files.clear();
       failures = [];
+      api.embeddingDimensionsOverride = null;
       chat.reset();
     },
     close: () =>
