@@ -4,6 +4,8 @@
  * a second tenant (404 on every route, nothing in its lists), bindings, bad input; the attribute
  * filters' SQL as a table of cases over a scratch table of the same database.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Prisma } from '../../../generated/prisma/client.js';
 import { AttributeFilter, attributeFilterSql } from '../../../subgraphs/knowledge/search/filters.js';
@@ -701,6 +703,85 @@ describe('vector store files and search', () => {
       expect(r.status, JSON.stringify(body)).toBe(422);
       expect(r.body.details?.[0]?.loc?.slice(0, 2), JSON.stringify(r.body.details)).toEqual(loc);
     }
+    await call('DELETE', STORE, { vector_store_id: store }, { token });
+  });
+});
+
+/** Whether the knowledge files API (multipart upload) is in this build's REST face. */
+const FILES_API = '/api/tenants/{tenant_id}/files';
+const hasFilesApi = Boolean(
+  (
+    JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', '..', 'schema', 'openapi.json'), 'utf8'),
+    ) as {
+      paths: Record<string, unknown>;
+    }
+  ).paths[FILES_API],
+);
+
+describe.skipIf(!hasFilesApi)('end to end: an uploaded file is ingested and searched', () => {
+  it('uploads through the files API, adds it to a store, waits for completed, finds the passage, filters narrow it', async () => {
+    const { owner } = tenants;
+    const token = owner.accessToken;
+    const upload = async (filename: string, text: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([text], { type: 'text/plain' }), filename);
+      const res = await fetch(`${t.url}/api/tenants/${owner.tenantId}/files`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      });
+      const body = (await res.json()) as { id?: string; file_id?: string };
+      expect(res.status, JSON.stringify(body)).toBe(201);
+      return (body.id ?? body.file_id) as string;
+    };
+    const penguins = await upload(
+      'penguins.txt',
+      'Emperor penguins breed during the Antarctic winter.\n\nThe male keeps the egg warm on its feet for two months.',
+    );
+    const volcanoes = await upload(
+      'volcanoes.txt',
+      'Shield volcanoes are built by fluid basaltic lava flows.',
+    );
+    const store = (await create(token, { name: 'e2e' })).body.id;
+    for (const [file_id, attributes] of [
+      [penguins, { topic: 'birds' }],
+      [volcanoes, { topic: 'geology' }],
+    ] as const) {
+      const added = await call<FileBody>(
+        'POST',
+        FILES,
+        { vector_store_id: store },
+        { token, body: { file_id, attributes } },
+      );
+      expect(added.status).toBe(201);
+      expect(['in_progress', 'completed']).toContain(added.body.status);
+    }
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const files = await call<{ items: FileBody[] }>('GET', FILES, { vector_store_id: store }, { token });
+      const statuses = files.body.items.map((f) => f.status);
+      expect(statuses).not.toContain('failed');
+      if (statuses.every((s) => s === 'completed')) {
+        break;
+      }
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const st = await call('GET', STORE, { vector_store_id: store }, { token });
+    expect(st.body.status).toBe('completed');
+
+    const search = (body: unknown) =>
+      call<SearchBody>('POST', SEARCH, { vector_store_id: store }, { token, body });
+    const hit = await search({ query: 'Which penguins breed in the Antarctic winter?' });
+    expect(hit.body.data[0]?.file_id).toBe(penguins);
+    expect(hit.body.data[0]?.content[0]?.text).toContain('Emperor penguins');
+    expect(hit.body.data[0]?.attributes).toEqual({ topic: 'birds' });
+    const geology = await search({
+      query: 'Which penguins breed in the Antarctic winter?',
+      filters: { type: 'eq', key: 'topic', value: 'geology' },
+    });
+    expect(geology.body.data.every((d) => d.file_id === volcanoes)).toBe(true);
     await call('DELETE', STORE, { vector_store_id: store }, { token });
   });
 });
