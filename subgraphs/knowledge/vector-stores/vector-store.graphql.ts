@@ -47,8 +47,9 @@ export const VectorStoreRef = builder.objectRef<VectorStoreView>('VectorStore').
       description:
         '`in_progress` while any of its files is being ingested, `expired` once `expiresAt` has passed, else `completed`.',
     }),
-    usageBytes: t.exposeFloat('usageBytes', {
-      description: 'Sum of the sizes of its files, in bytes (a whole number; Float because it can pass 2³¹).',
+    usageBytes: t.exposeInt('usageBytes', {
+      description:
+        'Sum of the sizes of its files, in bytes (GraphQL Int, as the legacy integer: a store past 2 GiB cannot be reported until a 64-bit scalar exists).',
     }),
     fileCounts: t.field({
       type: FileCountsRef,
