@@ -19,9 +19,11 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { createRestBridge } from '../rest-bridge/create-rest-bridge.js';
+import { type BlobStore, LocalBlobStore } from '../subgraphs/kernel/blobs.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { listen as listenOn } from '../subgraphs/kernel/listen.js';
 import type { Logger } from '../subgraphs/kernel/logger.js';
+import { blobRoutes } from './blob-routes.js';
 import type { GatewayContext } from './context.js';
 import { CredentialForwardingDataSource } from './data-source.js';
 import { limitProblems, queryLimitsPlugin } from './hardening.js';
@@ -46,6 +48,8 @@ export interface GatewayOptions {
   supergraphSdl: string;
   /** Subgraph name → its `/graphql` URL, or its replicas' URLs comma-separated (spread round-robin). */
   subgraphUrls: Record<string, string>;
+  /** The blob store: the local one's signed URLs are served on `/blobs/` (S3's point at S3). */
+  blobs?: BlobStore;
 }
 
 export interface RunningGateway {
@@ -214,6 +218,9 @@ export async function startGateway(
   app.get('/api/v1/openapi.json', (_req, res) => {
     res.type('json').send(openapi);
   });
+  if (options.blobs instanceof LocalBlobStore) {
+    app.use('/blobs', blobRoutes(options.blobs, log));
+  }
   app.use(createRestBridge({ apollo, subscriptions, config }));
   app.use(playgroundRouter());
   app.use(mailPagesRouter());

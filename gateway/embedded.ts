@@ -1,3 +1,4 @@
+import { LocalBlobStore } from '../subgraphs/kernel/blobs.js';
 import { type Config, loadConfig } from '../subgraphs/kernel/config.js';
 import { createKernel, type Kernel, type KernelOptions } from '../subgraphs/kernel/kernel.js';
 import { type ServedSubgraph, serveSubgraph } from '../subgraphs/kernel/serve-subgraph.js';
@@ -33,9 +34,14 @@ export async function startEmbedded(
       log: kernel.log,
       supergraphSdl,
       subgraphUrls: Object.fromEntries(served.map((s) => [s.name, s.url])),
+      blobs: kernel.blobs,
     },
     { host: config.HOST, port: config.PORT },
   );
+  // On port 0 only the listening gateway knows the address its signed blob URLs must point at.
+  if (config.PORT === 0 && kernel.blobs instanceof LocalBlobStore) {
+    kernel.blobs.setPublicBaseUrl(gateway.url);
+  }
   return {
     kernel,
     subgraphs: served,

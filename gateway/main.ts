@@ -3,6 +3,7 @@
  * `npm run start:gateway`: the gateway and REST bridge alone, in front of subgraphs at
  * SUBGRAPH_<NAME>_URL (see README, scale-out layout).
  */
+import { createBlobStore, storageSigningKey } from '../subgraphs/kernel/blobs.js';
 import { loadConfig, subgraphUrlFromEnv } from '../subgraphs/kernel/config.js';
 import { createLogger } from '../subgraphs/kernel/logger.js';
 import { subgraphs } from '../subgraphs/registry.js';
@@ -31,8 +32,18 @@ async function main() {
       }
       urls[s.name] = url;
     }
+    // The local store's signed URLs are served here: the subgraphs' key and DATA_DIR are needed.
+    if (config.STORAGE_PROVIDER === 'local' && !config.STORAGE_SIGNING_KEY) {
+      throw new Error(
+        'STORAGE_PROVIDER=local: the gateway serves the signed blob URLs, so set STORAGE_SIGNING_KEY (and DATA_DIR) to the storage subgraph’s values.',
+      );
+    }
+    const blobs =
+      config.STORAGE_PROVIDER === 'local'
+        ? createBlobStore(config, storageSigningKey(config, null))
+        : undefined;
     const gateway = await startGateway(
-      { config, log, supergraphSdl: readSupergraph(), subgraphUrls: urls },
+      { config, log, supergraphSdl: readSupergraph(), subgraphUrls: urls, blobs },
       { host: config.HOST, port: config.PORT },
     );
     announce(gateway.url);

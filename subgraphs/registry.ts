@@ -5,6 +5,7 @@ import type { DomainModule, ScopeOf } from './kernel/domain.js';
 import { installScopes } from './kernel/scopes.js';
 import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
+import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
 
 /**
@@ -17,6 +18,7 @@ export const subgraphs = [
   conversationsSubgraph,
   agentsSubgraph,
   knowledgeSubgraph,
+  storageSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

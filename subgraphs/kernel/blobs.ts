@@ -1,6 +1,11 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { S3BlobStore } from './blobs-s3.js';
+import type { Config } from './config.js';
 
 /** What a stored blob is, as the store reports it. */
 export interface BlobHead {
@@ -42,6 +47,18 @@ export interface BlobStore {
   ): Promise<PresignedUrl>;
   /** A URL to GET `key`, served as an attachment named `filename`. */
   presignDownload(key: string, filename: string, expiresInSeconds: number): Promise<PresignedUrl>;
+}
+
+/** `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266; the quoted name is an ASCII fallback). */
+export function attachmentDisposition(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_') || 'file';
+  const encoded = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return fallback === filename
+    ? `attachment; filename="${fallback}"`
+    : `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
 /** A key made only of safe segments: no `..`, no absolute path, no backslash or NUL. */
@@ -151,6 +168,48 @@ export class DiskBlobs {
     }
   }
 
+  /**
+   * Streams `source` to a temporary file beside the blob and renames it into place only when exactly
+   * `exactBytes` arrived: more is refused as soon as it arrives, fewer at the end (nothing is kept
+   * either way). Returns the SHA-256 (hex) of the bytes.
+   */
+  async putStream(
+    key: string,
+    source: Readable,
+    contentType: string,
+    exactBytes: number,
+  ): Promise<{ sha256: string }> {
+    const file = this.path(key);
+    await mkdir(dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.${randomUUID()}.part`;
+    const handle = await open(temporary, 'w');
+    const hash = createHash('sha256');
+    let received = 0;
+    try {
+      for await (const chunk of source) {
+        const bytes = chunk as Buffer;
+        received += bytes.length;
+        if (received > exactBytes) {
+          throw new BlobSizeError('over', exactBytes, received);
+        }
+        hash.update(bytes);
+        await handle.write(bytes);
+      }
+      if (received !== exactBytes) {
+        throw new BlobSizeError('under', exactBytes, received);
+      }
+      await handle.sync();
+      await handle.close();
+      await rename(temporary, file);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    await this.writeType(key, contentType);
+    return { sha256: hash.digest('hex') };
+  }
+
   stream(key: string) {
     return createReadStream(this.path(key));
   }
@@ -167,4 +226,207 @@ export function localBlobRoot(dataDir: string, tmpDir: string): string {
   return dataDir.startsWith('memory://')
     ? join(tmpDir, `agent-platform-blobs-${process.pid}`)
     : join(resolve(dataDir), 'blobs');
+}
+
+/** A streamed body that was longer (`over`, as soon as it is) or shorter (`under`) than signed. */
+export class BlobSizeError extends Error {
+  constructor(
+    readonly kind: 'over' | 'under',
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(
+      kind === 'over'
+        ? `The body is longer than the signed ${expected} bytes.`
+        : `The body has ${received} bytes; the URL was signed for exactly ${expected}.`,
+    );
+  }
+}
+
+/** What a valid signed local URL carries. */
+export interface SignedBlobRequest {
+  op: 'put' | 'get';
+  key: string;
+  /** Expiry, unix seconds. */
+  expiresAt: number;
+  /** put: the content type the body must have. */
+  contentType: string;
+  /** put: the exact body length. */
+  sizeBytes: number;
+  /** get: the attachment's filename. */
+  filename: string;
+}
+
+/** The query parameters of a signed local URL, in the order they are signed. */
+const SIGNED_PARAMS = ['op', 'exp', 'ct', 'len', 'fn'] as const;
+
+function signatureOf(signingKey: Buffer, key: string, params: Record<string, string>): string {
+  const text = ['v1', key, ...SIGNED_PARAMS.map((p) => params[p] ?? '')].join('\n');
+  return createHmac('sha256', signingKey).update(text).digest('base64url');
+}
+
+/** Each segment percent-encoded, the slashes kept. */
+export function encodeKeyPath(key: string): string {
+  return key.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The embedded default: bytes on disk (DiskBlobs) and URLs the platform signs itself
+ * (`<public base>/blobs/<key>?op=…&exp=…&ct=…&len=…&fn=…&sig=…`, HMAC-SHA256 over all of them),
+ * served by the gateway (gateway/blob-routes.ts). The public base is PUBLIC_URL until the gateway
+ * knows its own address (port 0: `setPublicBaseUrl`).
+ */
+export class LocalBlobStore implements BlobStore {
+  readonly provider = 'local' as const;
+  readonly bucket = 'local';
+  readonly disk: DiskBlobs;
+  private publicBaseUrl: string;
+
+  constructor(
+    root: string,
+    private readonly signingKey: Buffer,
+    publicBaseUrl: string,
+  ) {
+    this.disk = new DiskBlobs(root);
+    this.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  }
+
+  /** Where signed URLs point from now on (the gateway's URL once it listens). */
+  setPublicBaseUrl(url: string): void {
+    this.publicBaseUrl = url.replace(/\/+$/, '');
+  }
+
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
+    return this.disk.put(key, bytes, contentType);
+  }
+
+  get(key: string): Promise<Buffer | null> {
+    return this.disk.get(key);
+  }
+
+  getPrefix(key: string, length: number): Promise<Buffer | null> {
+    return this.disk.getPrefix(key, length);
+  }
+
+  head(key: string): Promise<BlobHead | null> {
+    return this.disk.head(key);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.disk.delete(key);
+  }
+
+  /** A signed URL with these parameters (tests forge and expire URLs with it too). */
+  signedUrl(key: string, params: Partial<Record<(typeof SIGNED_PARAMS)[number], string>>): string {
+    assertSafeKey(key);
+    const all = Object.fromEntries(SIGNED_PARAMS.map((p) => [p, params[p] ?? ''])) as Record<string, string>;
+    const query = new URLSearchParams();
+    for (const p of SIGNED_PARAMS) {
+      if (all[p]) {
+        query.set(p, all[p]);
+      }
+    }
+    query.set('sig', signatureOf(this.signingKey, key, all));
+    return `${this.publicBaseUrl}/blobs/${encodeKeyPath(key)}?${query}`;
+  }
+
+  async presignUpload(
+    key: string,
+    contentType: string,
+    sizeBytes: number,
+    expiresInSeconds: number,
+  ): Promise<PresignedUrl> {
+    const exp = String(Math.floor(Date.now() / 1000) + expiresInSeconds);
+    return {
+      url: this.signedUrl(key, { op: 'put', exp, ct: contentType, len: String(sizeBytes) }),
+      method: 'PUT',
+      headers: { 'Content-Type': contentType },
+      expiresInSeconds,
+    };
+  }
+
+  async presignDownload(key: string, filename: string, expiresInSeconds: number): Promise<PresignedUrl> {
+    const exp = String(Math.floor(Date.now() / 1000) + expiresInSeconds);
+    return {
+      url: this.signedUrl(key, { op: 'get', exp, fn: filename }),
+      method: 'GET',
+      headers: {},
+      expiresInSeconds,
+    };
+  }
+
+  /**
+   * Checks a request's key and query against its signature: the request it allows, or why not
+   * (`invalid`: missing or wrong signature, unsafe key; `expired`).
+   */
+  verify(
+    key: string,
+    query: Record<string, string | undefined>,
+  ): { ok: true; request: SignedBlobRequest } | { ok: false; reason: 'invalid' | 'expired' } {
+    try {
+      assertSafeKey(key);
+    } catch {
+      return { ok: false, reason: 'invalid' };
+    }
+    const params = Object.fromEntries(SIGNED_PARAMS.map((p) => [p, query[p] ?? ''])) as Record<
+      string,
+      string
+    >;
+    const given = Buffer.from(query.sig ?? '', 'utf8');
+    const expected = Buffer.from(signatureOf(this.signingKey, key, params), 'utf8');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return { ok: false, reason: 'invalid' };
+    }
+    const op = params.op;
+    const expiresAt = Number(params.exp);
+    if ((op !== 'put' && op !== 'get') || !Number.isInteger(expiresAt)) {
+      return { ok: false, reason: 'invalid' };
+    }
+    if (expiresAt < Date.now() / 1000) {
+      return { ok: false, reason: 'expired' };
+    }
+    const sizeBytes = op === 'put' ? Number(params.len) : 0;
+    if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+      return { ok: false, reason: 'invalid' };
+    }
+    return {
+      ok: true,
+      request: {
+        op,
+        key,
+        expiresAt,
+        contentType: params.ct ?? '',
+        sizeBytes,
+        filename: params.fn ?? '',
+      },
+    };
+  }
+}
+
+/**
+ * The key of the local store's signed URLs: STORAGE_SIGNING_KEY when set (a gateway started alone
+ * must share it with the subgraphs), else derived from the secret box.
+ */
+export function storageSigningKey(
+  config: Pick<Config, 'STORAGE_SIGNING_KEY'>,
+  secrets: { derive(purpose: string): Buffer } | null,
+): Buffer {
+  if (config.STORAGE_SIGNING_KEY) {
+    return Buffer.from(config.STORAGE_SIGNING_KEY, 'utf8');
+  }
+  if (!secrets) {
+    throw new Error('STORAGE_SIGNING_KEY is not set (needed to verify the local store’s signed URLs).');
+  }
+  return secrets.derive('storage-url-signing');
+}
+
+/**
+ * The configured blob store: `local` (disk under DATA_DIR, URLs signed with `signingKey` and served by
+ * the gateway) or `s3` (S3_BUCKET at S3_ENDPOINT; fails here, naming it, when a setting is missing).
+ */
+export function createBlobStore(config: Config, signingKey: Buffer): BlobStore {
+  if (config.STORAGE_PROVIDER === 's3') {
+    return S3BlobStore.fromConfig(config);
+  }
+  return new LocalBlobStore(localBlobRoot(config.DATA_DIR, tmpdir()), signingKey, config.PUBLIC_URL);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { authenticateApiKey, looksLikeApiKey } from './api-keys.js';
+import type { BlobStore } from './blobs.js';
 import type { Config } from './config.js';
 import type { Db, DomainDb, ModelKey } from './db.js';
 import { AppError } from './errors.js';
@@ -32,6 +33,8 @@ export interface Ctx {
   mailer: Mailer;
   limits: RateLimits;
   secrets: SecretBox;
+  /** Where file bytes live (local disk or S3). */
+  blobs: BlobStore;
   /** Calls to other domains' subgraphs as this caller. */
   peers: Peers;
   viewer: Viewer | null;
@@ -100,6 +103,7 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
     mailer: kernel.mailer,
     limits: kernel.limits,
     secrets: kernel.secrets,
+    blobs: kernel.blobs,
     peers: kernel.peers,
     viewer,
     authError,

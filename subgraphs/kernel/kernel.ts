@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { deployMigrations } from '../../prisma/migrate.js';
+import { type BlobStore, createBlobStore, storageSigningKey } from './blobs.js';
+import { S3BlobStore } from './blobs-s3.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
@@ -20,6 +22,8 @@ export interface Kernel {
   mailer: Mailer;
   limits: RateLimits;
   secrets: SecretBox;
+  /** Where file bytes live (local disk or S3; see blobs.ts). */
+  blobs: BlobStore;
   /** Calls to other domains' subgraphs (see peers.ts). */
   peers: Peers;
   close(): Promise<void>;
@@ -34,6 +38,8 @@ export interface KernelOptions {
 
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
   assertMailDeliverable(config); // before anything is opened
+  // A missing S3 setting fails before anything is opened; the local store's key needs the secret box.
+  const s3 = config.STORAGE_PROVIDER === 's3' ? S3BlobStore.fromConfig(config) : null;
   const log = createLogger(config.LOG_LEVEL);
   const database = await openDatabase({
     url: config.DATABASE_URL,
@@ -51,6 +57,8 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   const bus = new EventBus(database, log);
   await bus.start();
   const mailer = new Mailer(database.prisma, config, log);
+  const secrets = await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY);
+  const blobs = s3 ?? createBlobStore(config, storageSigningKey(config, secrets));
   return {
     config,
     database,
@@ -59,7 +67,8 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
     log,
     mailer,
     limits: new RateLimits(database.prisma, config.RATE_LIMITS === 'true'),
-    secrets: await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY),
+    secrets,
+    blobs,
     peers: new Peers(),
     async close() {
       mailer.close();

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 
 /**
@@ -20,6 +20,11 @@ export class SecretBox {
     });
     const row = await db.kernelSecret.findUniqueOrThrow({ where: { name } });
     return new SecretBox(Buffer.from(row.value, 'base64'));
+  }
+
+  /** A key for one purpose (`storage-url-signing` …): HMAC-SHA256 of the purpose under this box's key. */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.key).update(purpose).digest();
   }
 
   /** `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */
