@@ -1,4 +1,5 @@
 import type { RestRoute, RestSurface } from '../../rest-bridge/routes/types.js';
+import { vectorStoreAliases, vectorStoreIgnored, vectorStoreRoutes } from './vector-stores/rest.js';
 
 /** Largest multipart body the files route reads (the service applies FILES_MAX_UPLOAD_MB within it). */
 const UPLOAD_BODY_BYTES = 1024 * 1024 * 1024;
@@ -92,5 +93,7 @@ const tenantFileRoutes: RestRoute[] = [
 
 /** The REST face of knowledge: tenant files, agent files, search, the legacy vector stores and file download. */
 export const knowledgeRest: RestSurface = {
-  routes: [...tenantFileRoutes],
+  routes: [...tenantFileRoutes, ...vectorStoreRoutes],
+  aliases: vectorStoreAliases,
+  ignored: vectorStoreIgnored,
 };

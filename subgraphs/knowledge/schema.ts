@@ -3,5 +3,6 @@ import { builder } from './builder.js';
 import './files/file.graphql.js';
 import './agent-files/agent-file.graphql.js';
 import './search/search.graphql.js';
+import './vector-stores/vector-store.graphql.js';
 
 export const schema = toSubgraphSchema(builder);
