@@ -465,7 +465,7 @@ describe('vector store files and search', () => {
     expect((await add({ file_id: failed })).body.status).toBe('in_progress');
 
     const st = await call('GET', STORE, { vector_store_id: store }, { token });
-    expect(st.body).toMatchObject({ status: 'in_progress', usage_bytes: 300 + 100 + 50 });
+    expect(st.body).toMatchObject({ usage_bytes: 300 + 100 + 50 });
 
     const listFiles = async (query = '') =>
       (
@@ -478,9 +478,13 @@ describe('vector store files and search', () => {
       ).body;
     expect((await listFiles()).total).toBe(3);
     expect((await listFiles('?status=completed')).items.map((f) => f.openai_file_id)).toEqual([ready]);
-    expect((await listFiles('?status=in_progress')).items.map((f) => f.openai_file_id).sort()).toEqual(
-      [busy, failed].sort(),
-    );
+    // The ingest worker is live: the two queued files (seeded without bytes) move on to failed as it
+    // gets to them, so they are in one of the two lists.
+    const moving = [
+      ...(await listFiles('?status=in_progress')).items,
+      ...(await listFiles('?status=failed')).items,
+    ].map((f) => f.openai_file_id);
+    expect(moving.sort()).toEqual([busy, failed].sort());
     expect((await listFiles('?status=cancelled')).total).toBe(0);
     expect((await listFiles('?limit=1&offset=1')).items).toHaveLength(1);
     const badStatus = await call('GET', FILES, { vector_store_id: store }, { token, query: '?status=done' });
