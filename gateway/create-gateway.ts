@@ -100,6 +100,11 @@ export async function startGateway(
   const app = express();
   app.disable('x-powered-by');
   const httpServer = createServer(app);
+  // Idle keep-alive sockets stay open longer than the usual load balancer and client idle timeouts
+  // (60 s), so the gateway is never the side that closes a socket a client is about to reuse
+  // (Node's 5 s default turns into ECONNRESETs and proxy 502s after a quiet spell).
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const limits = {
     maxDepth: config.GRAPHQL_MAX_DEPTH,
     maxAliases: config.GRAPHQL_MAX_ALIASES,

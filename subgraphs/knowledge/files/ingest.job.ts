@@ -22,7 +22,33 @@ const INSERT_BATCH = 500;
 /** Starts this process's ingest workers (INGEST_CONCURRENCY); the subgraph stops them on close. */
 export async function startIngestWorkers(kernel: Kernel): Promise<() => Promise<void>> {
   const ctx = (await createContext(kernel, {})) as unknown as KnowledgeCtx;
-  return kernel.jobs.work(INGEST_QUEUE, ingestHandler(ctx), kernel.config.INGEST_CONCURRENCY);
+  const analyze = kernel.database.kind === 'pglite' ? debouncedAnalyze(ctx) : undefined;
+  return kernel.jobs.work(INGEST_QUEUE, ingestHandler(ctx, analyze), kernel.config.INGEST_CONCURRENCY);
+}
+
+/** Seconds between two ANALYZE runs of the chunk table on the embedded database. */
+const ANALYZE_EVERY_MS = 30_000;
+
+/**
+ * PGlite has no autovacuum, so nothing refreshes the planner's statistics: without them it cannot
+ * tell a big tenant (HNSW index) from a small one (exact scan of its rows). Refresh them after
+ * ingests, at most every 30 s.
+ */
+function debouncedAnalyze(ctx: KnowledgeCtx): () => void {
+  let last = 0;
+  let running = false;
+  return () => {
+    if (running || Date.now() - last < ANALYZE_EVERY_MS) {
+      return;
+    }
+    running = true;
+    last = Date.now();
+    void ctx.db.$executeRaw`ANALYZE knowledge_chunk`
+      .catch((error: unknown) => ctx.log.warn({ err: error }, 'ANALYZE knowledge_chunk failed'))
+      .finally(() => {
+        running = false;
+      });
+  };
 }
 
 function payloadOf(job: ClaimedJob): IngestJobPayload {
@@ -52,7 +78,7 @@ function reasonOf(error: unknown): string {
  * becomes `ready`, in one transaction, only if no newer ingest was asked for meanwhile. Runs again
  * from the start after a crash (nothing is written before that last transaction but the status).
  */
-export function ingestHandler(ctx: KnowledgeCtx): JobHandler {
+export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobHandler {
   return {
     async run(job, signal) {
       const payload = payloadOf(job);
@@ -131,6 +157,7 @@ export function ingestHandler(ctx: KnowledgeCtx): JobHandler {
         },
         { timeout: 120_000, maxWait: 30_000 },
       );
+      afterIngest?.();
     },
     async failed(job, error) {
       const payload = payloadOf(job);
