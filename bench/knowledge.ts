@@ -115,6 +115,15 @@ await db.$executeRawUnsafe(
 const indexMs = now() - started;
 await db.$executeRawUnsafe('ANALYZE knowledge_chunk'); // what autovacuum does on PostgreSQL after a bulk load
 console.log(`seeded in ${(seedMs / 1000).toFixed(1)} s, HNSW built in ${(indexMs / 1000).toFixed(1)} s`);
+// After minutes of seeding, the client's pooled keep-alive sockets may be stale: warm up first.
+for (let attempt = 0; attempt < 3; attempt++) {
+  try {
+    await fetch(`${t.url}/health`);
+    break;
+  } catch {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** A query made of a few words of a stored passage (so there is a right answer to find). */
 function queryFrom(texts: string[]): string {

@@ -260,7 +260,8 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
       const c = target;
       let body: unknown;
       if (['POST', 'PUT', 'PATCH'].includes(c.route.method)) {
-        const raw = await readBody(req, c.route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+        const limit = c.route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+        const raw = await readBody(req, typeof limit === 'function' ? limit(options.config) : limit);
         if (raw === 'too-large') {
           sendError(res, 413, envelope(413, 'Request body too large.'), { connection: 'close' });
           return;

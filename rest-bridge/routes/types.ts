@@ -1,3 +1,5 @@
+import type { Config } from '../../subgraphs/kernel/config.js';
+
 /** One REST operation served by the bridge: a GraphQL root field at a method and path. */
 export interface RestRoute {
   /** The GraphQL root field, `Query.x` or `Mutation.y`. */
@@ -24,8 +26,8 @@ export interface RestRoute {
    * operation's result (REST-cased) gives the stream's path params. POST /chat/stream starts a turn so.
    */
   sse?: { stream: string; params: (data: Record<string, unknown>) => Record<string, string> };
-  /** Largest request body accepted, in bytes (default 256 KiB, JSON); uploads set more. Larger: 413. */
-  maxBodyBytes?: number;
+  /** Largest request body accepted, in bytes (default 256 KiB, JSON); uploads set more, from the settings. Larger: 413. */
+  maxBodyBytes?: number | ((config: Config) => number);
   /**
    * The body may be `multipart/form-data` (JSON stays accepted): the part named `file` becomes
    * `{filename, mime_type, content_base64}` under that name, the parts named in `json` are parsed as

@@ -152,7 +152,8 @@ export async function serveSubgraph(
   });
   app.use(
     '/graphql',
-    express.json({ limit: '1mb' }),
+    // Only the gateway calls subgraphs; a file upload travels base64 in its variables.
+    express.json({ limit: Math.ceil(kernel.config.FILES_MAX_UPLOAD_MB * 1.4 * 1024 * 1024) + 1024 * 1024 }),
     expressMiddleware(server, {
       context: async ({ req }) =>
         createContext(kernel, {

@@ -1,8 +1,9 @@
 import type { RestRoute, RestSurface } from '../../rest-bridge/routes/types.js';
+import type { Config } from '../kernel/config.js';
 import { vectorStoreAliases, vectorStoreIgnored, vectorStoreRoutes } from './vector-stores/rest.js';
 
-/** Largest multipart body the files route reads (the service applies FILES_MAX_UPLOAD_MB within it). */
-const UPLOAD_BODY_BYTES = 1024 * 1024 * 1024;
+/** Largest multipart body the files route reads: FILES_MAX_UPLOAD_MB and room for the form around the file. */
+const uploadBodyBytes = (config: Config) => config.FILES_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024;
 
 const tenantFileRoutes: RestRoute[] = [
   {
@@ -11,7 +12,7 @@ const tenantFileRoutes: RestRoute[] = [
     path: '/api/tenants/{tenant_id}/files',
     status: 201,
     multipart: { file: 'file', json: ['metadata'] },
-    maxBodyBytes: UPLOAD_BODY_BYTES,
+    maxBodyBytes: uploadBodyBytes,
     tags: ['files'],
     summary: 'Upload a file (multipart/form-data: `file`, optional JSON `metadata`)',
   },

@@ -268,6 +268,28 @@ describe('files', () => {
     expect(after).toBe(before);
   });
 
+  it('takes a multi-megabyte upload through the bridge, and refuses one over FILES_MAX_UPLOAD_MB', async () => {
+    const big = `${'Paragraph about tide tables and harbour pilots. '.repeat(20)}\n\n`.repeat(3000);
+    expect(big.length).toBeGreaterThan(2_500_000);
+    const res = await upload(t, owner, 'tides.txt', new TextEncoder().encode(big), 'text/plain');
+    expect(res.status).toBe(201);
+    expect(res.body.size_bytes).toBe(big.length);
+    const small = await bootStack({ FILES_MAX_UPLOAD_MB: '1' });
+    try {
+      const account = await small.register();
+      const refused = await upload(small, account, 'tides.txt', new TextEncoder().encode(big), 'text/plain');
+      expect(refused.status).toBe(413);
+      expect(refused.body).toMatchObject({ success: false, error: 'PayloadTooLarge' });
+      expect(
+        await small.stack.kernel.database.prisma.knowledgeFile.count({
+          where: { tenantId: account.tenantId },
+        }),
+      ).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('works through GraphQL: upload as base64, ingest, search', async () => {
     const text = 'The observatory dome opens at dusk so the telescope can track Saturn.';
     const up = await t.gql<{ uploadKnowledgeFile: { id: string; status: string } }>(
