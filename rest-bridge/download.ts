@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { attachmentDisposition } from '../subgraphs/kernel/blobs.js';
 import { envelope } from './errors.js';
 
 /** What a download route's operation answers (REST-cased): a name and a signed URL or the bytes. */
@@ -8,14 +9,6 @@ export interface DownloadResult {
   filename?: string | null;
   url?: string | null;
   content_base64?: string | null;
-}
-
-/** `attachment; filename="…"`, with RFC 5987 `filename*` when the name is not plain ASCII. */
-export function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return /^[\x20-\x7e]*$/.test(filename) && !/["\\]/.test(filename)
-    ? `attachment; filename="${filename}"`
-    : `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
 const LEGACY_HEADERS = {
@@ -41,7 +34,7 @@ export async function sendDownload(res: ServerResponse, result: DownloadResult):
       .writeHead(200, {
         ...LEGACY_HEADERS,
         'content-length': String(bytes.length),
-        'content-disposition': attachment(filename),
+        'content-disposition': attachmentDisposition(filename),
       })
       .end(bytes);
     return;
@@ -69,7 +62,7 @@ export async function sendDownload(res: ServerResponse, result: DownloadResult):
   res.writeHead(200, {
     ...LEGACY_HEADERS,
     ...(length ? { 'content-length': length } : {}),
-    'content-disposition': attachment(filename),
+    'content-disposition': attachmentDisposition(filename),
   });
   await pipeline(Readable.fromWeb(upstream.body as never), res).catch(() => res.destroy());
 }

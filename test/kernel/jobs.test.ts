@@ -71,7 +71,12 @@ describe('the job queue', () => {
     const queue = `test.${randomUUID()}`;
     const id = await enqueueJob(db, queue, {});
     let runs = 0;
-    const slow = { run: async () => void (runs++, await new Promise((r) => setTimeout(r, 2000))) };
+    const slow = {
+      async run() {
+        runs++;
+        await new Promise((r) => setTimeout(r, 2000));
+      },
+    };
     const a = new JobQueue(db, log, queueOptions);
     const b = new JobQueue(db, log, queueOptions);
     stops.push(await a.work(queue, slow, 1), await b.work(queue, slow, 1));
