@@ -179,6 +179,13 @@ const ConfigSchema = z.object({
   /** Default chunking (OpenAI's `static` strategy defaults): tokens per chunk and overlap. */
   KNOWLEDGE_CHUNK_TOKENS: z.coerce.number().int().min(100).max(4096).default(800),
   KNOWLEDGE_CHUNK_OVERLAP_TOKENS: z.coerce.number().int().min(0).max(2048).default(400),
+  /**
+   * HNSW candidates kept per search (pgvector's `hnsw.ef_search`, at least 2 × k): higher finds more
+   * of the true nearest neighbours, slower (bench row P5 shows recall@10 per value).
+   */
+  KNOWLEDGE_HNSW_EF_SEARCH: z.coerce.number().int().min(10).max(1000).default(200),
+  /** Full-text candidates ranked at most per search when any query term may match (bounds a common word's cost). */
+  KNOWLEDGE_TEXT_MATCH_CAP: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
   /** Ingest jobs run at once per process. */
   INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Background jobs: a claimed job's lease (a live worker renews it), and how often idle workers look. */

@@ -115,7 +115,7 @@ async function vectorCandidates(
   // tenant filter drops rows. The CTE is materialised so relaxed order is re-sorted exactly.
   const rows = await ctx.db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),
-      set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(40, limit * 2)))}, true)`;
+      set_config('hnsw.ef_search', ${String(Math.min(1000, Math.max(ctx.config.KNOWLEDGE_HNSW_EF_SEARCH, limit * 2)))}, true)`;
     return tx.$queryRaw<{ id: string; distance: number }[]>`
       WITH nearest AS MATERIALIZED (
         SELECT id, (embedding <=> ${q}::vector)::float8 AS distance
@@ -135,14 +135,45 @@ async function textCandidates(
   limit: number,
   fileFilter: Prisma.Sql,
 ): Promise<Ranked[]> {
-  // Any term may match (plainto_tsquery ANDs them, which a question in words rarely satisfies);
-  // ts_rank_cd rewards passages holding more of them, closer together. Normalisation 32: r/(r+1).
+  // Passages holding every term first (few rows, cheap); when those are fewer than asked, any term
+  // may match (a question in words rarely has all of them in one passage), and then only the first
+  // KNOWLEDGE_TEXT_MATCH_CAP matches are ranked, so a word in every chunk of a big tenant costs a
+  // bounded scan. ts_rank_cd rewards passages holding more terms, closer together; normalisation
+  // 32 maps the rank to r/(r+1).
+  const all = await rankText(ctx, tenantId, Prisma.sql`plainto_tsquery('english', ${query})`, limit, fileFilter, null);
+  if (all.length >= limit) {
+    return all;
+  }
+  const any = await rankText(
+    ctx,
+    tenantId,
+    Prisma.sql`replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery`,
+    limit,
+    fileFilter,
+    ctx.config.KNOWLEDGE_TEXT_MATCH_CAP,
+  );
+  const seen = new Set(all.map((r) => r.id));
+  const merged = [...all, ...any.filter((r) => !seen.has(r.id))].slice(0, limit);
+  return merged.map((r, i) => ({ ...r, rank: i + 1 }));
+}
+
+async function rankText(
+  ctx: KnowledgeCtx,
+  tenantId: string,
+  terms: Prisma.Sql,
+  limit: number,
+  fileFilter: Prisma.Sql,
+  cap: number | null,
+): Promise<Ranked[]> {
   const rows = await ctx.db.$queryRaw<{ id: string; rank: number }[]>`
-    WITH q AS (SELECT replace(plainto_tsquery('english', ${query})::text, ' & ', ' | ')::tsquery AS terms)
-    SELECT c.id, ts_rank_cd(c."textTsv", q.terms, 32)::float8 AS rank
-    FROM knowledge_chunk c, q
-    WHERE c."tenantId" = ${tenantId}::uuid ${fileFilter} AND c."textTsv" @@ q.terms
-    ORDER BY rank DESC, c.id
+    WITH q AS (SELECT ${terms} AS terms),
+    matches AS (
+      SELECT c.id, c."textTsv" FROM knowledge_chunk c, q
+      WHERE c."tenantId" = ${tenantId}::uuid ${fileFilter} AND c."textTsv" @@ q.terms
+      ${cap === null ? Prisma.empty : Prisma.sql`LIMIT ${cap}`})
+    SELECT m.id, ts_rank_cd(m."textTsv", q.terms, 32)::float8 AS rank
+    FROM matches m, q
+    ORDER BY rank DESC, m.id
     LIMIT ${limit}`;
   return rows.map((r, i) => ({ id: r.id, rank: i + 1, score: r.rank }));
 }
