@@ -140,7 +140,14 @@ async function textCandidates(
   // KNOWLEDGE_TEXT_MATCH_CAP matches are ranked, so a word in every chunk of a big tenant costs a
   // bounded scan. ts_rank_cd rewards passages holding more terms, closer together; normalisation
   // 32 maps the rank to r/(r+1).
-  const all = await rankText(ctx, tenantId, Prisma.sql`plainto_tsquery('english', ${query})`, limit, fileFilter, null);
+  const all = await rankText(
+    ctx,
+    tenantId,
+    Prisma.sql`plainto_tsquery('english', ${query})`,
+    limit,
+    fileFilter,
+    null,
+  );
   if (all.length >= limit) {
     return all;
   }
