@@ -211,7 +211,7 @@ ALTER TABLE "vector_store_file" ADD CONSTRAINT "vector_store_file_fileId_fkey" F
 ALTER TABLE "agent_vector_store" ADD CONSTRAINT "agent_vector_store_vectorStoreId_fkey" FOREIGN KEY ("vectorStoreId") REFERENCES "vector_store"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- Chunk vectors (written by hand: Prisma has no vector index type). Cosine distance, the HNSW
--- defaults; tenant-filtered searches set hnsw.iterative_scan so a small tenant still gets k rows.
+-- defaults. Tenant-filtered searches set hnsw.iterative_scan so a small tenant still gets k rows.
 CREATE INDEX "knowledge_chunk_embedding_hnsw_idx" ON "knowledge_chunk" USING hnsw ("embedding" vector_cosine_ops);
 
 -- Claiming a job looks only at unfinished ones.
