@@ -14,7 +14,15 @@ const children: ChildProcess[] = [];
 
 function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      // Every process of the layout shares the local blob store's key (the gateway serves its URLs).
+      STORAGE_SIGNING_KEY: 'separate-processes-test-signing-key',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
