@@ -221,10 +221,12 @@ export class DiskBlobs {
   }
 }
 
-/** The disk store's root under DATA_DIR (`memory://` data dirs get a per-process temporary root). */
+/** The disk store's root under DATA_DIR (`memory://` data dirs share one temporary root per machine). */
 export function localBlobRoot(dataDir: string, tmpDir: string): string {
+  // One root for every process of the machine: processes sharing a PostgreSQL (tests) take each
+  // other's ingest jobs, so they must see each other's bytes. Keys hold UUIDs: no collisions.
   return dataDir.startsWith('memory://')
-    ? join(tmpDir, `agent-platform-blobs-${process.pid}`)
+    ? join(tmpDir, 'agent-platform-blobs')
     : join(resolve(dataDir), 'blobs');
 }
 
