@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { startFakeOpenAI } from '../test/fakes/openai.js';
 import { readSse } from '../test/kit/sse.js';
 import { bootStack } from '../test/kit/stack.js';
+import { percentile } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SAMPLES = Number(process.env.BENCH_CHAT_SAMPLES ?? 30);
@@ -19,10 +20,6 @@ const CONCURRENT = Number(process.env.BENCH_CHAT_STREAMS ?? 50);
 const CHUNKS = Array.from({ length: 20 }, (_, i) => `tok${i} `);
 
 const now = () => performance.now();
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 const fake = await startFakeOpenAI({ apiKey: 'sk-bench' });

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedderFor } from '../subgraphs/knowledge/embeddings/embedder.js';
 import { bootStack } from '../test/kit/stack.js';
+import { percentile } from './stats.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIG = Number(process.env.BENCH_KB_CHUNKS ?? 100_000);
@@ -23,10 +24,6 @@ const QUERIES = Number(process.env.BENCH_KB_QUERIES ?? 60);
 const INGEST_CHUNKS = Number(process.env.BENCH_KB_INGEST_CHUNKS ?? 2000);
 
 const now = () => performance.now();
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 // A deterministic Zipf-like corpus: word i drawn with weight 1/(i+1).

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { S3BlobStore } from './blobs-s3.js';
 import type { Config } from './config.js';
 
@@ -94,18 +94,8 @@ export class DiskBlobs {
   }
 
   async put(key: string, bytes: Uint8Array, contentType: string): Promise<void> {
-    const file = this.path(key);
-    await mkdir(dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.${Date.now()}.part`;
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temporary, file);
-    await this.writeType(key, contentType);
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // no copy
+    await this.putStream(key, Readable.from([view]), contentType, bytes.length);
   }
 
   /** Records the content type beside the bytes (the disk has no metadata of its own). */

@@ -7,7 +7,7 @@ import { BadRequestError, NotFoundError } from '../../kernel/errors.js';
 import { publishEvent } from '../../kernel/event-bus.js';
 import { enqueueJob } from '../../kernel/jobs.js';
 import { keyset, type Page, type PageArgs } from '../../kernel/pagination.js';
-import { parseArgs, requireUuid } from '../../kernel/validation.js';
+import { isUuid, parseArgs, requireUuid } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import type { KnowledgeCtx, KnowledgeTx } from '../db.js';
 import {
@@ -42,7 +42,7 @@ export function knowledgeTenant(ctx: KnowledgeCtx, tenantId: string | null, writ
 
 /** A file of the tenant; any other id (malformed, unknown, another tenant's) is 404. */
 export async function tenantFile(db: KnowledgeTx, tenantId: string, fileId: string): Promise<KnowledgeFile> {
-  const file = /^[0-9a-f-]{36}$/i.test(fileId)
+  const file = isUuid(fileId)
     ? await db.knowledgeFile.findFirst({ where: { id: fileId.toLowerCase(), tenantId } })
     : null;
   if (!file) {
@@ -153,13 +153,13 @@ export async function resolvePlatformFile(
   tenantId: string,
   fileId: string,
 ): Promise<KnowledgeFile> {
-  const id = /^[0-9a-f-]{36}$/i.test(fileId) ? fileId.toLowerCase() : null;
+  const id = isUuid(fileId) ? fileId.toLowerCase() : null;
   if (!id) {
     throw new NotFoundError('File');
   }
-  const own =
-    (await ctx.db.knowledgeFile.findFirst({ where: { id, tenantId } })) ??
-    (await ctx.db.knowledgeFile.findFirst({ where: { storageObjectId: id, tenantId } }));
+  const own = await ctx.db.knowledgeFile.findFirst({
+    where: { tenantId, OR: [{ id }, { storageObjectId: id }] },
+  });
   if (own) {
     return own;
   }
@@ -274,7 +274,7 @@ export async function requestIngest(
   chunking?: ChunkingOptions | null,
 ): Promise<KnowledgeFile> {
   const file = await tenantFile(ctx.db, tenantId, fileId);
-  const options = chunking ?? storedChunking(file) ?? defaultChunking(ctx);
+  const options = chunking ?? fileChunking(ctx, file);
   const updated = await ctx.db.$transaction(async (tx) => {
     const next = await tx.knowledgeFile.update({
       where: { id: file.id },
@@ -313,15 +313,10 @@ export async function ingestFile(
   return requestIngest(ctx, acting.tenantId, fileId, options);
 }
 
-/** The chunking a file was last ingested (or asked to be) with. */
-export function storedChunking(file: KnowledgeFile): ChunkingOptions | null {
+/** The chunking a file was last ingested (or asked to be) with, else the deployment's default. */
+export function fileChunking(ctx: Pick<KnowledgeCtx, 'config'>, file: KnowledgeFile): ChunkingOptions {
   const parsed = ChunkingStrategy.safeParse(file.chunking);
-  return parsed.success && parsed.data.type === 'static'
-    ? {
-        maxTokens: parsed.data.static.max_chunk_size_tokens,
-        overlapTokens: parsed.data.static.chunk_overlap_tokens,
-      }
-    : null;
+  return chunkingOptions(parsed.success ? parsed.data : null, defaultChunking(ctx));
 }
 
 /** Every status change is an event on the tenant's activity stream. */

@@ -3,18 +3,12 @@ import { createContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { type ClaimedJob, type JobHandler, PermanentJobError } from '../../kernel/jobs.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import type { KnowledgeCtx } from '../db.js';
+import type { KnowledgeCtx, KnowledgeTx } from '../db.js';
 import { embedderFor } from '../embeddings/embedder.js';
 import { assertEmbeddingSpace } from '../embeddings/embedding-space.js';
 import { chunkSections, type TextChunk } from '../ingest/chunk.js';
 import { ExtractionError, extractText } from '../ingest/extract.js';
-import {
-  defaultChunking,
-  INGEST_QUEUE,
-  type IngestJobPayload,
-  publishFileEvent,
-  storedChunking,
-} from './file.service.js';
+import { fileChunking, INGEST_QUEUE, type IngestJobPayload, publishFileEvent } from './file.service.js';
 
 /** Rows per INSERT when chunks are written. */
 const INSERT_BATCH = 500;
@@ -101,7 +95,7 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
       let chunks: TextChunk[];
       try {
         const sections = await extractText(bytes, file.mimeType);
-        chunks = chunkSections(sections, storedChunking(file) ?? defaultChunking(ctx));
+        chunks = chunkSections(sections, fileChunking(ctx, file));
       } catch (error) {
         throw error instanceof ExtractionError ? new PermanentJobError(error.message) : error;
       }
@@ -181,7 +175,7 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
 
 /** One multi-row INSERT of chunks with their vectors (`unnest` of parallel arrays, vectors as text). */
 async function insertChunks(
-  tx: Parameters<Parameters<KnowledgeCtx['db']['$transaction']>[0]>[0],
+  tx: KnowledgeTx,
   file: KnowledgeFile,
   chunks: TextChunk[],
   vectors: number[][],

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Prisma } from '../../../generated/prisma/client.js';
+import { NotFoundError } from '../../kernel/errors.js';
 import { isUuid, parseArgs } from '../../kernel/validation.js';
 import { agentSearchFileIds, tenantAgent } from '../agent-files/agent-file.service.js';
 import type { KnowledgeCtx } from '../db.js';
-import { knowledgeTenant, tenantFile } from '../files/file.service.js';
+import { knowledgeTenant } from '../files/file.service.js';
 import { AttributeFilter, attributeFilterSql } from './filters.js';
 import { type ChunkHit, SEARCH_MODES, type SearchMode, searchChunks } from './search.service.js';
 
@@ -40,10 +41,18 @@ export async function searchKnowledge(
     fileIds = fileIds === null ? ids : fileIds.filter((id) => ids.includes(id));
   };
   if (a.fileIds?.length) {
-    const files = await Promise.all(
-      [...new Set(a.fileIds)].map((id) => tenantFile(ctx.db, acting.tenantId, id)),
-    );
-    narrow(files.map((f) => f.id));
+    // One query for all of them; any id that is not a file of the tenant is 404, as for one file.
+    const ids = [...new Set(a.fileIds.map((id) => id.toLowerCase()))];
+    const files = ids.every(isUuid)
+      ? await ctx.db.knowledgeFile.findMany({
+          where: { tenantId: acting.tenantId, id: { in: ids } },
+          select: { id: true },
+        })
+      : [];
+    if (files.length !== ids.length) {
+      throw new NotFoundError('File');
+    }
+    narrow(ids);
   }
   if (a.agentId) {
     const agent = await tenantAgent(ctx, acting.tenantId, a.agentId);

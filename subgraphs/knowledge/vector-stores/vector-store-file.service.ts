@@ -12,9 +12,9 @@ import { z } from 'zod';
 import { type KnowledgeFile, Prisma, type VectorStoreFile } from '../../../generated/prisma/client.js';
 import { recordAudit } from '../../kernel/audit.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../kernel/errors.js';
-import { parseArgs, requireUuid } from '../../kernel/validation.js';
+import { isUuid, parseArgs, requireUuid } from '../../kernel/validation.js';
 import type { KnowledgeCtx, KnowledgeTx } from '../db.js';
-import { requestIngest, resolvePlatformFile } from '../files/file.service.js';
+import { defaultChunking, requestIngest, resolvePlatformFile } from '../files/file.service.js';
 import {
   type ChunkingOptions,
   ChunkingStrategy,
@@ -63,15 +63,6 @@ const Attributes = z
   .record(z.string().min(1).max(64), z.union([z.string().max(512), z.number(), z.boolean()]))
   .refine((a) => Object.keys(a).length <= 16, 'At most 16 attributes.');
 
-/** The deployment's default chunking (KNOWLEDGE_CHUNK_TOKENS / _OVERLAP_TOKENS, overlap capped at half). */
-function defaults(ctx: KnowledgeCtx): ChunkingOptions {
-  const maxTokens = ctx.config.KNOWLEDGE_CHUNK_TOKENS;
-  return {
-    maxTokens,
-    overlapTokens: Math.min(ctx.config.KNOWLEDGE_CHUNK_OVERLAP_TOKENS, Math.floor(maxTokens / 2)),
-  };
-}
-
 /** Whether a file was (or is being) chunked with these options. */
 function sameChunking(file: KnowledgeFile, options: ChunkingOptions): boolean {
   return JSON.stringify(file.chunking) === JSON.stringify(chunkingStrategyOf(options));
@@ -88,7 +79,7 @@ async function storeFile(
   fileId: string,
 ): Promise<StoreFile> {
   const id = fileId.trim().toLowerCase();
-  const found = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)
+  const found = isUuid(id)
     ? await db.vectorStoreFile.findFirst({
         where: {
           tenantId,
@@ -193,7 +184,7 @@ export async function addVectorStoreFile(
     }
     throw error;
   }
-  const wanted = data.chunkingStrategy ? chunkingOptions(data.chunkingStrategy, defaults(ctx)) : null;
+  const wanted = data.chunkingStrategy ? chunkingOptions(data.chunkingStrategy, defaultChunking(ctx)) : null;
   const settled = file.status === 'ready' || file.status === 'queued' || file.status === 'processing';
   const current =
     settled && (wanted === null || sameChunking(file, wanted))
