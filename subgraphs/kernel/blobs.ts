@@ -61,6 +61,11 @@ export function attachmentDisposition(filename: string): string {
     : `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
 
+/** A media type without parameters, lower-cased: `Text/Plain; charset=utf-8` → `text/plain`. */
+export function bareMediaType(type: string | null | undefined): string {
+  return (type ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
 /** A key made only of safe segments: no `..`, no absolute path, no backslash or NUL. */
 export function assertSafeKey(key: string): void {
   const segments = key.split('/');

@@ -8,6 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { type HtmlToTextOptions, htmlToText } from 'html-to-text';
 import mammoth from 'mammoth';
 import { PDFParse } from 'pdf-parse';
+import { bareMediaType } from '../../kernel/blobs.js';
 
 const PDF = 'application/pdf';
 const DOCX = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
@@ -91,11 +92,6 @@ const ALIASES: Readonly<Record<string, string>> = {
   'text/json': JSON_TYPE,
 };
 
-/** A MIME type without parameters, lower-cased: `Text/Plain; charset=utf-8` → `text/plain`. */
-function bareType(type: string | null | undefined): string {
-  return (type ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-}
-
 function extensionOf(filename: string): string {
   const base = filename.split(/[\\/]/).pop() ?? '';
   const dot = base.lastIndexOf('.');
@@ -110,7 +106,7 @@ function extensionOf(filename: string): string {
  * With neither a usable declaration nor a known extension: `application/octet-stream`.
  */
 export function resolveMimeType(declared: string | null | undefined, filename: string): string {
-  const type = bareType(declared);
+  const type = bareMediaType(declared);
   const ext = extensionOf(filename);
   const fromExtension = BY_EXTENSION[ext];
   if (fromExtension && (!type || GENERIC_TYPES.has(type) || MISLEADING[ext]?.includes(type))) {
@@ -139,7 +135,7 @@ export interface ExtractedSection {
  * corrupt document, text that is not valid UTF-8, or a file with no text at all.
  */
 export async function extractText(bytes: Uint8Array, mimeType: string): Promise<ExtractedSection[]> {
-  const type = ALIASES[bareType(mimeType)] ?? bareType(mimeType);
+  const type = ALIASES[bareMediaType(mimeType)] ?? bareMediaType(mimeType);
   let sections: ExtractedSection[];
   try {
     sections = await extractByType(bytes, type);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Prisma, StorageObject } from '../../../generated/prisma/client.js';
 import { recordAudit } from '../../kernel/audit.js';
-import { type PresignedUrl, safeFilename } from '../../kernel/blobs.js';
+import { bareMediaType, type PresignedUrl, safeFilename } from '../../kernel/blobs.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../kernel/errors.js';
 import { publishEvent } from '../../kernel/event-bus.js';
 import { parseArgs, requireUuid } from '../../kernel/validation.js';
@@ -144,8 +144,6 @@ const MAGIC: Record<string, { name: string; bytes: (number | null)[] }> = {
 
 const PREFIX_BYTES = 16;
 
-const normalType = (value: string | null) => (value ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-
 /** Why the stored bytes do not match the object (null: they do). */
 async function mismatch(
   ctx: StorageCtx,
@@ -155,10 +153,10 @@ async function mismatch(
   if (head.sizeBytes !== object.sizeBytes) {
     return `${head.sizeBytes} bytes were uploaded, but ${object.sizeBytes} were declared.`;
   }
-  if (normalType(head.contentType) !== normalType(object.mimeType)) {
+  if (bareMediaType(head.contentType) !== bareMediaType(object.mimeType)) {
     return `The bytes were uploaded as ${head.contentType ?? 'no type'}, but ${object.mimeType} was declared.`;
   }
-  const magic = MAGIC[normalType(object.mimeType)];
+  const magic = MAGIC[bareMediaType(object.mimeType)];
   if (magic) {
     const prefix = (await ctx.blobs.getPrefix(object.objectKey, PREFIX_BYTES)) ?? Buffer.alloc(0);
     const ok =
