@@ -144,6 +144,44 @@ function restErrors(errors: readonly GraphQLFormattedError[], field: GraphQLFiel
   });
 }
 
+/**
+ * A signed callback route: the raw body and the named headers become the field's arguments, and
+ * the caller's credential stays behind (the subgraph verifies the signature instead).
+ */
+async function runSigned(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: RestBridgeOptions,
+  c: OperationRoute,
+  raw: Buffer,
+): Promise<void> {
+  const signed = c.route.signed as NonNullable<RestRoute['signed']>;
+  const variables: Record<string, unknown> = { [signed.body]: raw.toString('utf8') };
+  for (const [header, argument] of Object.entries(signed.headers)) {
+    const value = req.headers[header];
+    variables[argument] = Array.isArray(value) ? value[0] : (value ?? null);
+  }
+  const { authorization: _credential, 'x-api-key': _key, ...headers } = req.headers;
+  const context = trusted(
+    gatewayContextFromHeaders(headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
+  );
+  const response = await options.apollo.executeOperation(
+    { query: c.document, variables, operationName: c.operationName },
+    { contextValue: context },
+  );
+  const result =
+    response.body.kind === 'single'
+      ? response.body.singleResult
+      : { errors: [{ message: 'Incremental delivery is not supported.' }] };
+  if (result.errors?.length) {
+    const { status, body, headers: extra } = errorResponse(restErrors(result.errors, c.field));
+    sendError(res, status, body, extra);
+    return;
+  }
+  const data = (result.data as Record<string, unknown> | null)?.[c.fieldName] ?? null;
+  sendJson(res, c.route.status ?? 200, data);
+}
+
 /** The legacy success envelope around a result. */
 function wrap(spec: NonNullable<RestRoute['envelope']>, data: unknown) {
   let message = spec.message;
@@ -264,6 +302,10 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         const raw = await readBody(req, typeof limit === 'function' ? limit(options.config) : limit);
         if (raw === 'too-large') {
           sendError(res, 413, envelope(413, 'Request body too large.'), { connection: 'close' });
+          return;
+        }
+        if (c.route.signed) {
+          await runSigned(req, res, options, c, raw);
           return;
         }
         if (c.route.multipart && isMultipart(req.headers)) {

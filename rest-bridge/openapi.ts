@@ -125,28 +125,45 @@ function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, u
         schema: schemas.input(a.type),
       })),
     ],
-    ...(hasBody
+    ...(route.signed
       ? {
+          security: [],
+          parameters: [
+            ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+            ...Object.keys(route.signed.headers).map((name) => ({
+              name,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            })),
+          ],
           requestBody: {
             required: true,
-            content: {
-              ...(route.multipart
-                ? { 'multipart/form-data': { schema: multipartSchema(route.multipart) } }
-                : {}),
-              'application/json': {
-                schema: inputArg
-                  ? schemas.input(inputArg.type)
-                  : {
-                      type: 'object',
-                      properties: Object.fromEntries(
-                        field.args.map((a) => [toSnake(a.name), schemas.input(a.type)]),
-                      ),
-                    },
-              },
-            },
+            content: { [route.signed.contentType]: { schema: { type: 'object' } } },
           },
         }
-      : {}),
+      : hasBody
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                ...(route.multipart
+                  ? { 'multipart/form-data': { schema: multipartSchema(route.multipart) } }
+                  : {}),
+                'application/json': {
+                  schema: inputArg
+                    ? schemas.input(inputArg.type)
+                    : {
+                        type: 'object',
+                        properties: Object.fromEntries(
+                          field.args.map((a) => [toSnake(a.name), schemas.input(a.type)]),
+                        ),
+                      },
+                },
+              },
+            },
+          }
+        : {}),
     responses: {
       [status]:
         status === '204'

@@ -7,6 +7,7 @@ import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
 import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
+import { voiceSubgraph } from './voice/index.js';
 
 /**
  * Every domain of the platform, in composition order: the only list. Routes, streams, scopes,
@@ -19,6 +20,7 @@ export const subgraphs = [
   agentsSubgraph,
   knowledgeSubgraph,
   storageSubgraph,
+  voiceSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

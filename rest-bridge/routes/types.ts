@@ -40,6 +40,13 @@ export interface RestRoute {
    * `Content-Disposition: attachment`, `Cache-Control: private, max-age=300`.
    */
   download?: true;
+  /**
+   * A signed callback (LiveKit's webhooks): the body is not parsed but passed verbatim, as text, to
+   * the argument `body`; each named request header goes to its argument (`{authorization:
+   * 'signature'}`); the request's credential is not forwarded, the signature is the authentication.
+   * `contentType` documents the body in the OpenAPI document.
+   */
+  signed?: { body: string; headers: Readonly<Record<string, string>>; contentType: string };
   tags: string[];
   summary: string;
 }

@@ -191,6 +191,31 @@ const ConfigSchema = z.object({
   /** Background jobs: a claimed job's lease (a live worker renews it), and how often idle workers look. */
   JOB_LEASE_MS: z.coerce.number().int().min(500).default(30000),
   JOB_POLL_MS: z.coerce.number().int().min(10).default(500),
+  /**
+   * LiveKit (server SDK over Twirp): the server URL (`wss://…` or `https://…`), API key and secret.
+   * Unset: room and SIP operations answer 503 naming these settings; reads still work.
+   */
+  LIVEKIT_URL: z.preprocess(
+    blankAsUnset,
+    z.url({ protocol: /^(https?|wss?)$/, message: 'must be an http(s) or ws(s) URL' }).optional(),
+  ),
+  LIVEKIT_API_KEY: z.preprocess(blankAsUnset, z.string().optional()),
+  LIVEKIT_API_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
+  /** The agent name the voice worker registers (explicit dispatch sends every agent to this worker). */
+  LIVEKIT_AGENT_NAME: z.string().min(1).max(128).default('agent-platform-voice'),
+  /** The SIP trunk outbound calls use when a call names none (its LiveKit metadata need not name a tenant). */
+  LIVEKIT_SIP_OUTBOUND_TRUNK_ID: z.preprocess(blankAsUnset, z.string().optional()),
+  /** How long a dispatched agent may take to join before the session or call is `failed` (agent_not_joined). */
+  VOICE_AGENT_JOIN_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  /** How long an outbound call rings before it is `failed` (no_answer). */
+  VOICE_RINGING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /** Longest outbound call. */
+  VOICE_MAX_CALL_DURATION_SECONDS: z.coerce.number().int().min(60).default(3600),
+  /** Participant tokens: default and longest lifetime. */
+  VOICE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+  VOICE_TOKEN_MAX_TTL_SECONDS: z.coerce.number().int().min(60).default(86400),
+  /** Lifetime of the platform credential a voice worker gets for one session or call. */
+  VOICE_AGENT_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(14400),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;

@@ -32,6 +32,10 @@ export async function viewerAccessError(db: Db, viewer: Viewer, now = Date.now()
   if (typeof viewer.claims.exp === 'number' && viewer.claims.exp * 1000 <= now) {
     return new UnauthenticatedError('Access token expired.');
   }
+  // An agent-run token holds until it expires (it is minted per session or call, short-lived).
+  if (viewer.kind === 'agent') {
+    return null;
+  }
   if (viewer.tenantId) {
     const membership = await db.membership.findUnique({
       where: { userId_tenantId: { userId: viewer.userId, tenantId: viewer.tenantId } },
@@ -173,7 +177,7 @@ export function guardViewerStream<T>(
   source: AsyncIterator<T>,
   intervalMs: number,
 ): AsyncIterableIterator<T> {
-  const exp = viewer.kind === 'user' ? viewer.claims.exp : undefined;
+  const exp = viewer.kind === 'api-key' ? undefined : viewer.claims.exp;
   return guardStream(source, {
     check: () => viewerAccessError(db, viewer),
     intervalMs,

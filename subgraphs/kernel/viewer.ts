@@ -39,8 +39,33 @@ export interface ApiKeyViewer extends ViewerBase {
   emailVerified: false;
 }
 
-/** Who is calling, as verified by the kernel: a user (access token) or a tenant API key. */
-export type Viewer = UserViewer | ApiKeyViewer;
+/**
+ * An agent run acting for its tenant: the short-lived access token the platform mints for one voice
+ * session or call (`subgraphs/kernel/agent-tokens.ts`), held by the voice worker. Only its own
+ * scopes, no role, and only its own conversation.
+ */
+export interface AgentViewer extends ViewerBase {
+  kind: 'agent';
+  /** `agent-run:<run>`. */
+  subject: string;
+  tenantId: string;
+  role: null;
+  userId: null;
+  sessionId: null;
+  emailVerified: false;
+  /** What the run is: `voice-session:<uuid>` or `voice-call:<uuid>`. */
+  run: string;
+  /** The one conversation the run may read and write (null: none). */
+  conversationId: string | null;
+  /** The key of the agent that runs. */
+  agentKey: string | null;
+}
+
+/** Who is calling, as verified by the kernel: a user (access token), a tenant API key, or an agent run. */
+export type Viewer = UserViewer | ApiKeyViewer | AgentViewer;
+
+/** Subject prefix of agent-run tokens. */
+export const AGENT_RUN_SUBJECT = 'agent-run:';
 
 /** The tenant roles, highest first. */
 export const TENANT_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
@@ -71,8 +96,28 @@ function asRole(value: unknown): TenantRole | null {
 export function viewerFromClaims(
   claims: JWTPayload & Record<string, unknown>,
   requireVerifiedEmail = false,
-): UserViewer {
+): UserViewer | AgentViewer {
   const subject = String(claims.sub ?? '');
+  const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
+  if (subject.startsWith(AGENT_RUN_SUBJECT)) {
+    if (typeof claims.tenant_id !== 'string') {
+      throw new UnauthenticatedError('Agent-run token is missing its tenant.');
+    }
+    return {
+      kind: 'agent',
+      subject,
+      tenantId: claims.tenant_id,
+      role: null,
+      userId: null,
+      sessionId: null,
+      emailVerified: false,
+      scopes,
+      run: subject.slice(AGENT_RUN_SUBJECT.length),
+      conversationId: typeof claims.conversation_id === 'string' ? claims.conversation_id : null,
+      agentKey: typeof claims.agent_key === 'string' ? claims.agent_key : null,
+      claims,
+    };
+  }
   if (!subject.startsWith('user:')) {
     throw new UnauthenticatedError('Token subject must reference a user account.');
   }
@@ -83,7 +128,7 @@ export function viewerFromClaims(
     userId: subject.slice('user:'.length),
     tenantId: typeof claims.tenant_id === 'string' ? claims.tenant_id : null,
     role: asRole(roles[0]),
-    scopes: new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []),
+    scopes,
     sessionId: typeof claims.sid === 'string' ? claims.sid : null,
     emailVerified: claims.email_verified === true,
     // Tokens without the claim pass, as in the legacy API.

@@ -1,0 +1,7 @@
+import { toSubgraphSchema } from '../kernel/federation.js';
+import { builder } from './builder.js';
+import './events/event.graphql.js';
+import './voice-status.graphql.js';
+import './webhooks/webhook.graphql.js';
+
+export const schema = toSubgraphSchema(builder);
