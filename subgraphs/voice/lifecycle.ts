@@ -19,7 +19,8 @@ const CALL_FROM: Record<CallStatus, readonly CallStatus[]> = {
   created: [],
   dialing: ['created'],
   ringing: ['dialing'],
-  active: ['dialing', 'ringing'],
+  // From `created`: an inbound call is answered by the agent when the worker claims it.
+  active: ['created', 'dialing', 'ringing'],
   ended: ['created', 'dialing', 'ringing', 'active'],
   failed: ['created', 'dialing', 'ringing', 'active'],
 };
