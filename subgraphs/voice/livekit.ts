@@ -78,6 +78,17 @@ export function liveKitError(error: unknown, what: string): AppError {
   }
   if (error instanceof ServerError) {
     const said = error.message ? `: ${error.message}` : '';
+    // LiveKit's auth middleware answers a bad token with a bare-text 401 (no Twirp code).
+    if (error.status === 401 || error.status === 403) {
+      return new AppError(
+        'BAD_GATEWAY',
+        `LiveKit refused the platform's credentials; check LIVEKIT_API_KEY and LIVEKIT_API_SECRET.`,
+      );
+    }
+    // SIP trunk and dispatch-rule conflicts come as invalid_argument ("Conflicting SIP Dispatch Rules: …").
+    if (/conflicting/i.test(error.message)) {
+      return new AppError('CONFLICT', `LiveKit could not ${what}${said}`);
+    }
     switch (error.code) {
       case 'invalid_argument':
       case 'malformed':
