@@ -85,8 +85,9 @@ export function liveKitError(error: unknown, what: string): AppError {
         `LiveKit refused the platform's credentials; check LIVEKIT_API_KEY and LIVEKIT_API_SECRET.`,
       );
     }
-    // SIP trunk and dispatch-rule conflicts come as invalid_argument ("Conflicting SIP Dispatch Rules: …").
-    if (/conflicting/i.test(error.message)) {
+    // SIP conflicts come as invalid_argument: "Conflicting inbound SIP Trunks: …", "Dispatch rule for
+    // the same trunk, inbound number, number, and PIN combination already exists in dispatch rule …".
+    if (/conflicting|already exists/i.test(error.message)) {
       return new AppError('CONFLICT', `LiveKit could not ${what}${said}`);
     }
     switch (error.code) {
