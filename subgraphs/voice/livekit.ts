@@ -10,7 +10,7 @@ import { AppError } from '../kernel/errors.js';
 
 /** The LiveKit server of a deployment: its URL, credentials and the SDK's Twirp clients. */
 export interface LiveKit {
-  /** What clients connect to (`wss://…`), as configured. */
+  /** What clients connect to: LIVEKIT_URL as a websocket URL (`https://…` → `wss://…`). */
   url: string;
   apiKey: string;
   apiSecret: string;
@@ -33,7 +33,7 @@ export function liveKit(config: Config): LiveKit | null {
   const made =
     url && apiKey && apiSecret
       ? {
-          url,
+          url: url.replace(/^http(s?):/, 'ws$1:'),
           apiKey,
           apiSecret,
           rooms: new RoomServiceClient(url, apiKey, apiSecret),
