@@ -12,6 +12,10 @@ export interface AgentRunGrant {
   /** Only what the run needs: `conversations:write` (run plan, tools), `knowledge:read`. */
   scopes: readonly string[];
   ttlSeconds: number;
+  /** Who the run acts for: the user who created the session or call (owner of its conversation). */
+  ownerUserId?: string | null;
+  /** …or the tenant API key that did. */
+  ownerApiKeyId?: string | null;
 }
 
 /**
@@ -32,6 +36,8 @@ export async function mintAgentRunToken(
       scope: grant.scopes.join(' '),
       agent_key: grant.agentKey,
       ...(grant.conversationId ? { conversation_id: grant.conversationId } : {}),
+      ...(grant.ownerUserId ? { owner_user_id: grant.ownerUserId } : {}),
+      ...(grant.ownerApiKeyId ? { owner_api_key_id: grant.ownerApiKeyId } : {}),
     },
     grant.ttlSeconds,
     config.AUTH_AUDIENCE.split(',')[0],

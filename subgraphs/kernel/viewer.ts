@@ -59,6 +59,10 @@ export interface AgentViewer extends ViewerBase {
   conversationId: string | null;
   /** The key of the agent that runs. */
   agentKey: string | null;
+  /** The user who created the session or call (owns the conversation the run creates), if a user did. */
+  ownerUserId: string | null;
+  /** The tenant API key that created it, if one did. */
+  ownerApiKeyId: string | null;
 }
 
 /** Who is calling, as verified by the kernel: a user (access token), a tenant API key, or an agent run. */
@@ -115,6 +119,8 @@ export function viewerFromClaims(
       run: subject.slice(AGENT_RUN_SUBJECT.length),
       conversationId: typeof claims.conversation_id === 'string' ? claims.conversation_id : null,
       agentKey: typeof claims.agent_key === 'string' ? claims.agent_key : null,
+      ownerUserId: typeof claims.owner_user_id === 'string' ? claims.owner_user_id : null,
+      ownerApiKeyId: typeof claims.owner_api_key_id === 'string' ? claims.owner_api_key_id : null,
       claims,
     };
   }

@@ -3,5 +3,6 @@ import { builder } from './builder.js';
 import './events/event.graphql.js';
 import './voice-status.graphql.js';
 import './webhooks/webhook.graphql.js';
+import './worker-api/worker.graphql.js';
 
 export const schema = toSubgraphSchema(builder);

@@ -72,6 +72,13 @@ const AgentRunSpecRef = builder.objectRef<AgentRunSpec>('AgentRunSpec').implemen
     handoffs: t.exposeStringList('handoffs', {
       description: 'Keys of agents of the plan this one may hand off to.',
     }),
+    voice: t.field({
+      type: 'JSON',
+      nullable: true,
+      description:
+        'The bound runtime config version’s voice settings (`{stt: {provider, model, language}, tts: {provider, voice}, language, turnDetection: {mode, silenceMs}}`), or null (none, or a built-in agent).',
+      resolve: (a) => a.voice,
+    }),
   }),
 });
 

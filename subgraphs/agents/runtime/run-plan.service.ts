@@ -4,7 +4,7 @@
  * model settings and tools. Also the guardrail check of a resolved agent's preset.
  */
 import { z } from 'zod';
-import { BadRequestError } from '../../kernel/errors.js';
+import { BadRequestError, ForbiddenError } from '../../kernel/errors.js';
 import { detail, invalid, parseArgs, type ValidationDetail } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import type { BuiltinAgent } from '../catalog/builtin-agents.js';
@@ -71,6 +71,8 @@ export interface RunnableAgent {
   outputSchema: Record<string, unknown> | null;
   tools: RunnableTool[];
   handoffs: string[];
+  /** The runtime config version's voice settings (`{stt, tts, language, turnDetection}`), null when none. */
+  voice: Record<string, unknown> | null;
 }
 
 /** One agent of a plan, as the chat runtime gets it. */
@@ -210,6 +212,7 @@ export function runnableAgent(resolved: ResolvedAgent): RunnableAgent {
       outputSchema: null,
       tools: bindingTools(binding),
       handoffs: [],
+      voice: asObject(config.voice),
     };
   }
   const builtin = resolved.builtin;
@@ -232,10 +235,22 @@ export function runnableAgent(resolved: ResolvedAgent): RunnableAgent {
     outputSchema: builtin.outputSchema ? structuredClone(builtin.outputSchema) : null,
     tools: builtinAgentTools(builtin),
     handoffs: [...builtin.handoffs],
+    voice: null,
   };
 }
 
 const AgentKey = z.string().trim().max(128).nullish();
+
+/**
+ * An agent run (the voice worker's token for one session or call) may only ask for its own agent:
+ * FORBIDDEN for any other key (none included, which would be the default agent).
+ */
+export function assertOwnAgent(ctx: Pick<AgentsCtx, 'viewer'>, agentKey: string | null | undefined): void {
+  const viewer = ctx.viewer;
+  if (viewer?.kind === 'agent' && (agentKey ?? '').trim() !== viewer.agentKey) {
+    throw new ForbiddenError('An agent run may only use its own agent.');
+  }
+}
 
 /** Resolves an agent key for the caller's tenant and gives the configuration it runs. */
 export async function runnableAgentFor(
@@ -334,6 +349,7 @@ export interface AgentRunPlanArgs {
  */
 export async function agentRunPlan(ctx: AgentsCtx, args: AgentRunPlanArgs): Promise<AgentRunPlan> {
   const { tenantId } = actingTenant(ctx);
+  assertOwnAgent(ctx, args.agentKey);
   const given = parseVariables(args.variables);
   const entry = await runnableAgentFor(ctx.db, tenantId, args.agentKey);
   const agents: RunnableAgent[] = [entry];
@@ -406,6 +422,7 @@ export async function checkAgentGuardrails(
   args: CheckAgentGuardrailsArgs,
 ): Promise<GuardrailRun> {
   const { tenantId } = actingTenant(ctx);
+  assertOwnAgent(ctx, args.agentKey);
   const text = parseArgs(GuardrailText, args.text, ['text']);
   const agent = await runnableAgentFor(ctx.db, tenantId, args.agentKey);
   if (!agent.guardrailPreset) {

@@ -15,7 +15,7 @@ import { getToolSigningSecret } from '../tools/tool.service.js';
 import { type AgentToolResult, runBuiltinTool, toolError, toolOutput } from './builtin-tool-runner.js';
 import { callHttpTool, httpToolCall } from './http-tool.js';
 import { knowledgeSearchTool } from './knowledge-search-tool.js';
-import { type RunnableTool, runnableAgentFor } from './run-plan.service.js';
+import { assertOwnAgent, type RunnableTool, runnableAgentFor } from './run-plan.service.js';
 
 export type { AgentToolResult } from './builtin-tool-runner.js';
 
@@ -88,6 +88,7 @@ async function invokeHttp(
 /** Invokes one of the resolved agent's tools; an unknown tool is NOT_FOUND. */
 export async function invokeAgentTool(ctx: AgentsCtx, input: InvokeAgentToolArgs): Promise<AgentToolResult> {
   const { tenantId } = actingTenant(ctx);
+  assertOwnAgent(ctx, input.agentKey);
   const { toolName, conversationId } = parseArgs(InvokeArgs, input, []);
   const agent = await runnableAgentFor(ctx.db, tenantId, input.agentKey);
   const tool = agent.tools.find((t) => t.name === toolName);
