@@ -47,7 +47,7 @@ const VoiceAgentJobRef = builder.objectRef<VoiceAgentJob>('VoiceAgentJob').imple
     }),
     accessToken: t.exposeString('accessToken', {
       description:
-        'A platform access token of this run (Bearer): scopes conversations:write and knowledge:read, this agent only, this conversation only.',
+        'A platform access token of this run (Bearer): scope conversations:write only (run plan, tools, knowledge_search through its tool, transcript), this agent only, this conversation only.',
     }),
     expiresAt: t.expose('expiresAt', {
       type: 'DateTime',

@@ -19,7 +19,7 @@ import { requireLiveKit } from '../livekit.js';
 import { inboundRoomPrefix, parseRoomName } from '../rooms.js';
 
 /** What an agent run may do with the platform: write its transcript, use its tools and knowledge. */
-export const AGENT_RUN_SCOPES = ['conversations:write', 'knowledge:read'] as const;
+export const AGENT_RUN_SCOPES = ['conversations:write'] as const;
 
 /** The LiveKit identity the worker signs its proof with (any identity is accepted; this one is logged). */
 export const WORKER_IDENTITY = 'voice-worker';
