@@ -1,4 +1,4 @@
-import { AppError, ConflictError } from '../kernel/errors.js';
+import { AppError, ConflictError, ForbiddenError } from '../kernel/errors.js';
 import { detail, invalid, isUuid } from '../kernel/validation.js';
 import type { VoiceCtx } from './db.js';
 
@@ -54,6 +54,10 @@ export async function resolveVoiceAgent(
   } catch (error) {
     if (error instanceof AppError && error.code === 'NOT_FOUND') {
       throw noSuch();
+    }
+    // The agents subgraph checks the caller's own scopes: say which one is missing.
+    if (error instanceof AppError && error.code === 'FORBIDDEN') {
+      throw new ForbiddenError('Reading the agent needs the agents:read scope as well.');
     }
     throw error;
   }

@@ -10,7 +10,7 @@ import { AppError } from '../kernel/errors.js';
 
 /** The LiveKit server of a deployment: its URL, credentials and the SDK's Twirp clients. */
 export interface LiveKit {
-  /** What clients connect to (`wss://…`), as configured. */
+  /** What clients connect to: LIVEKIT_URL as a websocket URL (`https://…` → `wss://…`). */
   url: string;
   apiKey: string;
   apiSecret: string;
@@ -33,7 +33,7 @@ export function liveKit(config: Config): LiveKit | null {
   const made =
     url && apiKey && apiSecret
       ? {
-          url,
+          url: url.replace(/^http(s?):/, 'ws$1:'),
           apiKey,
           apiSecret,
           rooms: new RoomServiceClient(url, apiKey, apiSecret),
@@ -78,6 +78,18 @@ export function liveKitError(error: unknown, what: string): AppError {
   }
   if (error instanceof ServerError) {
     const said = error.message ? `: ${error.message}` : '';
+    // LiveKit's auth middleware answers a bad token with a bare-text 401 (no Twirp code).
+    if (error.status === 401 || error.status === 403) {
+      return new AppError(
+        'BAD_GATEWAY',
+        `LiveKit refused the platform's credentials; check LIVEKIT_API_KEY and LIVEKIT_API_SECRET.`,
+      );
+    }
+    // SIP conflicts come as invalid_argument: "Conflicting inbound SIP Trunks: …", "Dispatch rule for
+    // the same trunk, inbound number, number, and PIN combination already exists in dispatch rule …".
+    if (/conflicting|already exists/i.test(error.message)) {
+      return new AppError('CONFLICT', `LiveKit could not ${what}${said}`);
+    }
     switch (error.code) {
       case 'invalid_argument':
       case 'malformed':
