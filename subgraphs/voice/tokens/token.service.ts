@@ -28,7 +28,6 @@ export interface VoiceJoinToken {
  */
 export const Identity = z
   .string()
-  .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:@-]+$/, 'Identities are letters, digits, ".", "_", ":", "@" or "-".')
   .refine(
