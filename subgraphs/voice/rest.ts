@@ -1,10 +1,14 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
+import { sessionRoutes } from './sessions/rest.js';
+import { tokenRoutes } from './tokens/rest.js';
 
 const TENANT = '/api/tenants/{tenant_id}';
 
 /** The REST face of voice: seed 003's sessions, tokens, calls and inbound mappings, the webhook, the event streams. */
 export const voiceRest: RestSurface = {
   routes: [
+    ...sessionRoutes,
+    ...tokenRoutes,
     {
       field: 'Mutation.receiveLiveKitWebhook',
       method: 'POST',

@@ -1,6 +1,8 @@
 import { toSubgraphSchema } from '../kernel/federation.js';
 import { builder } from './builder.js';
 import './events/event.graphql.js';
+import './sessions/session.graphql.js';
+import './tokens/token.graphql.js';
 import './voice-status.graphql.js';
 import './webhooks/webhook.graphql.js';
 import './worker-api/worker.graphql.js';
