@@ -230,6 +230,10 @@ export async function startVoiceSession(
         agentKey: agent.key,
         statusReason: null,
       });
+      // The agent may have joined before this commit (its webhook or claim stamped agentJoinedAt).
+      if (row?.agentJoinedAt) {
+        return moveSession(tx, row, 'active');
+      }
       if (row) {
         await recordAudit(tx, acting.viewer, {
           action: 'voice.session.started',

@@ -89,8 +89,11 @@ async function apply(tx: VoiceTx, event: WebhookEvent): Promise<void> {
           participantIdentity: participant.identity,
           participantKind: kind,
         });
-        if (kind === 'AGENT') {
+        if (kind === 'AGENT' && session.status === 'starting') {
           await moveSession(tx, session, 'active', { agentJoinedAt: new Date() });
+        } else if (kind === 'AGENT' && session.status === 'created' && !session.agentJoinedAt) {
+          // Joined before the start committed: the start makes it active.
+          await tx.voiceSession.update({ where: { id: session.id }, data: { agentJoinedAt: new Date() } });
         }
         return;
       }
@@ -132,10 +135,12 @@ async function apply(tx: VoiceTx, event: WebhookEvent): Promise<void> {
       return;
     }
     case 'room_finished': {
-      if (session && !isFinal(session.status)) {
+      // Only what is live ends: a room deleted by a failed start (or emptied before one) leaves a
+      // `created` session or call as it was.
+      if (session && (session.status === 'starting' || session.status === 'active')) {
         await moveSession(tx, session, 'ended', { statusReason: 'room_finished' });
       }
-      if (call && !isFinal(call.status)) {
+      if (call && call.status !== 'created' && !isFinal(call.status)) {
         await moveCall(tx, call, 'ended', { statusReason: 'room_finished' });
       }
       return;

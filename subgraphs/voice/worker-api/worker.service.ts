@@ -96,13 +96,14 @@ interface Claimed {
 
 const INBOUND_ROOM = new RegExp(`^inbound-(${UUID_RE.source.slice(1, -1)})-`, 'i');
 
-/** The session's claim: a starting session becomes active (the agent is in); final ones are 409. */
+/**
+ * The session's claim: a starting session becomes active (the agent is in); final ones are 409. A
+ * session still `created` is one whose start has dispatched but not committed yet: the join is
+ * stamped and the start makes it active.
+ */
 async function claimSession(tx: VoiceTx, session: VoiceSession): Promise<Claimed> {
   if (isFinal(session.status)) {
     throw new ConflictError(`Voice session ${session.id} is ${session.status}.`);
-  }
-  if (session.status === 'created') {
-    throw new ConflictError(`Voice session ${session.id} was not started.`);
   }
   let row = session;
   if (session.status === 'starting') {

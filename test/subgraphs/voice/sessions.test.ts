@@ -300,13 +300,13 @@ describe('voice sessions against the LiveKit double', () => {
 
   it('a failed dispatch is a 502: the session stays created and its room is deleted', async () => {
     const session = await create(owner);
-    // The deleted room's room_finished webhook would end the created session: the receiver ends any
-    // session not final (reported to the lead: it should only end starting/active ones). Held back here.
-    const urls = lk.webhookUrls.splice(0);
     lk.failNext('CreateDispatch', { status: 500, code: 'internal', msg: 'boom' });
     const res = await api<Envelope>('POST', `${base(owner)}/${session.id}/start`, owner.accessToken);
+    // The deleted room's room_finished webhook reaches the receiver and leaves the created session be.
     await lk.webhooksIdle();
-    lk.webhookUrls.push(...urls);
+    expect(
+      lk.webhooksSent.some((w) => w.event === 'room_finished' && w.body.includes(session.room_name)),
+    ).toBe(true);
     expect(res.status).toBe(502);
     expect(res.body.message).toContain('boom');
     expect(sent('CreateRoom', session.room_name)).toHaveLength(1);
@@ -319,6 +319,20 @@ describe('voice sessions against the LiveKit double', () => {
     });
     // And it can be started once LiveKit works again.
     expect((await start(owner, session.id)).status).toBe('starting');
+  });
+
+  it('an agent joining before the start commits still makes the session active', async () => {
+    const session = await create(owner);
+    // The double's own fulfilment: the AGENT joins on the next tick, its webhook racing the commit.
+    lk.fulfilDispatches = true;
+    try {
+      const started = await start(owner, session.id);
+      expect(['starting', 'active']).toContain(started.status);
+      await lk.webhooksIdle();
+      expect((await get(owner, session.id)).status).toBe('active');
+    } finally {
+      lk.fulfilDispatches = false;
+    }
   });
 
   it('LiveKit refusing the room is mapped (400) and leaves the session created', async () => {
