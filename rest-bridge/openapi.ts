@@ -53,6 +53,8 @@ function errorResponses() {
     '422': json(VALIDATION, 'Validation Error'),
     '429': json(ERROR, 'Too Many Requests'),
     '500': json(ERROR, 'Internal Server Error'),
+    '502': json(ERROR, 'Bad Gateway (a provider such as OpenAI or LiveKit failed)'),
+    '503': json(ERROR, 'Service Unavailable (a provider is not configured or unreachable)'),
   };
 }
 
