@@ -1,10 +1,14 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
+import { callRoutes } from './calls/rest.js';
+import { inboundRoutes } from './inbound/rest.js';
 
 const TENANT = '/api/tenants/{tenant_id}';
 
 /** The REST face of voice: seed 003's sessions, tokens, calls and inbound mappings, the webhook, the event streams. */
 export const voiceRest: RestSurface = {
   routes: [
+    ...callRoutes,
+    ...inboundRoutes,
     {
       field: 'Mutation.receiveLiveKitWebhook',
       method: 'POST',

@@ -1,6 +1,8 @@
 import { toSubgraphSchema } from '../kernel/federation.js';
 import { builder } from './builder.js';
+import './calls/call.graphql.js';
 import './events/event.graphql.js';
+import './inbound/mapping.graphql.js';
 import './voice-status.graphql.js';
 import './webhooks/webhook.graphql.js';
 
