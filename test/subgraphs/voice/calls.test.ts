@@ -92,6 +92,8 @@ const callRows = () => t.stack.kernel.database.prisma.voiceCall.count();
 beforeAll(async () => {
   lk = await startLiveKitDouble();
   const sip = new SipClient(lk.url, lk.apiKey, lk.apiSecret);
+  // SIP_TRANSPORT_AUTO (0): the SDK does not re-export the enum.
+  const owned = (tenantId: string) => ({ transport: 0, metadata: JSON.stringify({ tenant_id: tenantId }) });
   defaultTrunk = (await sip.createSipOutboundTrunk('default', 'sip.example.com', ['+15550001000']))
     .sipTrunkId;
   t = await bootStack({
@@ -105,14 +107,10 @@ beforeAll(async () => {
   [owner, other] = await Promise.all([t.register(), t.register()]);
   [agent, member] = await Promise.all([createVoiceAgent(t, owner), addMember(t, owner, 'member')]);
   ownTrunk = (
-    await sip.createSipOutboundTrunk('mine', 'sip.example.com', ['+15550001001'], {
-      metadata: JSON.stringify({ tenant_id: owner.tenantId }),
-    })
+    await sip.createSipOutboundTrunk('mine', 'sip.example.com', ['+15550001001'], owned(owner.tenantId))
   ).sipTrunkId;
   foreignTrunk = (
-    await sip.createSipOutboundTrunk('theirs', 'sip.example.com', ['+15550001002'], {
-      metadata: JSON.stringify({ tenant_id: other.tenantId }),
-    })
+    await sip.createSipOutboundTrunk('theirs', 'sip.example.com', ['+15550001002'], owned(other.tenantId))
   ).sipTrunkId;
 });
 
