@@ -93,7 +93,7 @@ async function checkInboundTrunk(
   );
   const trunk = trunks.find((t) => t?.sipTrunkId === trunkId);
   const owner = trunk ? metadataTenant(trunk.metadata) : null;
-  if (!trunk || (owner !== null && owner !== tenantId)) {
+  if (!trunk || (owner !== null && owner !== tenantId.toLowerCase())) {
     throw invalid([
       detail(['input', 'trunkId'], `No such trunk: ${trunkId} is not a SIP inbound trunk in LiveKit.`),
     ]);
