@@ -1,4 +1,6 @@
 import type { RestSurface } from '../../rest-bridge/routes/types.js';
+import { callRoutes } from './calls/rest.js';
+import { inboundRoutes } from './inbound/rest.js';
 import { sessionRoutes } from './sessions/rest.js';
 import { tokenRoutes } from './tokens/rest.js';
 
@@ -9,6 +11,8 @@ export const voiceRest: RestSurface = {
   routes: [
     ...sessionRoutes,
     ...tokenRoutes,
+    ...callRoutes,
+    ...inboundRoutes,
     {
       field: 'Mutation.receiveLiveKitWebhook',
       method: 'POST',
