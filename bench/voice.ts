@@ -28,7 +28,13 @@ const now = () => performance.now();
 const f1 = (v: number) => v.toFixed(1);
 
 const lk = await startLiveKitDouble();
-const t = await bootStack({ ...lk.env, LOG_LEVEL: 'silent', RATE_LIMITS: 'false', NODE_ENV: 'production' });
+const t = await bootStack({
+  ...lk.env,
+  LOG_LEVEL: 'silent',
+  RATE_LIMITS: 'false',
+  NODE_ENV: 'production',
+  MAIL_OUTBOX_ONLY: 'true',
+});
 const owner = await t.register();
 const db = t.stack.kernel.database.prisma;
 const hook = `${t.url}/api/webhooks/livekit`;
