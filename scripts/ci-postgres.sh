@@ -15,7 +15,8 @@
 #   The last line on stdout is the bare URL (postgresql://postgres@127.0.0.1:55432/platform_test);
 #   everything else goes to stderr.
 #
-# Environment: PGPORT (55432), PGDATABASE_NAME (platform_test), CI_WORK (/tmp/ci-pg),
+# Environment: PGPORT (55432), PGDATABASE_NAME (platform_test), CI_WORK (/tmp/ci-pg), PG_FRESH_DATABASE (1: drop
+#              the database first, so that rows of an earlier run on the same machine are gone),
 #              PGVECTOR_APT_MIRROR (default: the first Debian mirror in /etc/apt), PGVECTOR_SUITE (trixie).
 set -euo pipefail
 
@@ -212,6 +213,11 @@ stop_cluster() {
 
 create_database() {
   local psql=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres)
+  # CI asks for a fresh database: a cluster left by an earlier run (same machine, same CI_WORK) keeps its rows.
+  if [[ ${PG_FRESH_DATABASE:-0} == 1 ]]; then
+    "${psql[@]}" -d postgres -c "DROP DATABASE IF EXISTS \"$DB_NAME\" WITH (FORCE)"
+    log "dropped database $DB_NAME (PG_FRESH_DATABASE=1)"
+  fi
   if [[ $("${psql[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") != 1 ]]; then
     "${psql[@]}" -d postgres -c "CREATE DATABASE \"$DB_NAME\""
     log "created database $DB_NAME"

@@ -58,6 +58,35 @@ export async function moveSession(
   return row;
 }
 
+/**
+ * The session's agent joined (its webhook or the worker's claim): a starting session becomes active;
+ * one still `created` (its start dispatched, not yet committed) gets the join stamped, and the start
+ * makes it active. Every write is conditional, so a start committing meanwhile is never missed: under
+ * READ COMMITTED the stamp waits for the start's row lock and then finds the row `starting`, and the
+ * move is tried again.
+ */
+export async function sessionAgentJoined(tx: VoiceTx, session: VoiceSession): Promise<VoiceSession> {
+  if (isFinal(session.status)) {
+    return session;
+  }
+  const joinedAt = new Date();
+  const active = await moveSession(tx, session, 'active', { agentJoinedAt: joinedAt });
+  if (active) {
+    return active;
+  }
+  const { count } = await tx.voiceSession.updateMany({
+    where: { id: session.id, status: 'created', agentJoinedAt: null },
+    data: { agentJoinedAt: joinedAt },
+  });
+  if (count === 0) {
+    const late = await moveSession(tx, session, 'active', { agentJoinedAt: joinedAt });
+    if (late) {
+      return late;
+    }
+  }
+  return tx.voiceSession.findUniqueOrThrow({ where: { id: session.id } });
+}
+
 /** `moveSession` for calls: `voice.call.<to>` carries the SIP status when there is one. */
 export async function moveCall(
   tx: VoiceTx,

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Account, TestStack } from './stack.js';
 
@@ -61,4 +62,13 @@ export async function createVoiceAgent(
   );
   expect(activated.status).toBe(200);
   return { agentId: agent.id, key, bindingId: binding.id };
+}
+
+/**
+ * Phone numbers of this run (`num('0100')`): inbound routes are unique across tenants, and a
+ * PostgreSQL shared by test files and runs keeps the rows of earlier ones.
+ */
+export function runNumbers(): (last4: string) => string {
+  const block = String(randomInt(100_000, 1_000_000));
+  return (last4) => `+1555${block}${last4}`;
 }

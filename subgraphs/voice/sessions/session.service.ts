@@ -230,20 +230,18 @@ export async function startVoiceSession(
         agentKey: agent.key,
         statusReason: null,
       });
+      if (!row) {
+        return null;
+      }
+      await recordAudit(tx, acting.viewer, {
+        action: 'voice.session.started',
+        targetType: 'voice_session',
+        targetId: session.id,
+        tenantId: acting.tenantId,
+        metadata: { roomName: room, dispatchId: made.id, bindingId: agent.bindingId },
+      });
       // The agent may have joined before this commit (its webhook or claim stamped agentJoinedAt).
-      if (row?.agentJoinedAt) {
-        return moveSession(tx, row, 'active');
-      }
-      if (row) {
-        await recordAudit(tx, acting.viewer, {
-          action: 'voice.session.started',
-          targetType: 'voice_session',
-          targetId: session.id,
-          tenantId: acting.tenantId,
-          metadata: { roomName: room, dispatchId: made.id, bindingId: agent.bindingId },
-        });
-      }
-      return row;
+      return row.agentJoinedAt ? ((await moveSession(tx, row, 'active')) ?? row) : row;
     });
   } catch (error) {
     await dropRoom(ctx, livekit, room);

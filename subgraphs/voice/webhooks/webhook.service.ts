@@ -3,7 +3,7 @@ import type { VoiceCall, VoiceSession } from '../../../generated/prisma/client.j
 import { BadRequestError, isUniqueViolation, UnauthenticatedError } from '../../kernel/errors.js';
 import type { VoiceCtx, VoiceTx } from '../db.js';
 import { publishVoiceEvent, type VoiceTarget } from '../events/voice-event.js';
-import { isFinal, moveCall, moveSession } from '../lifecycle.js';
+import { isFinal, moveCall, moveSession, sessionAgentJoined } from '../lifecycle.js';
 import { requireLiveKit } from '../livekit.js';
 
 /** LiveKit's participant kinds (`ParticipantInfo.Kind`), by number as the webhook carries them. */
@@ -89,11 +89,8 @@ async function apply(tx: VoiceTx, event: WebhookEvent): Promise<void> {
           participantIdentity: participant.identity,
           participantKind: kind,
         });
-        if (kind === 'AGENT' && session.status === 'starting') {
-          await moveSession(tx, session, 'active', { agentJoinedAt: new Date() });
-        } else if (kind === 'AGENT' && session.status === 'created' && !session.agentJoinedAt) {
-          // Joined before the start committed: the start makes it active.
-          await tx.voiceSession.update({ where: { id: session.id }, data: { agentJoinedAt: new Date() } });
+        if (kind === 'AGENT') {
+          await sessionAgentJoined(tx, session);
         }
         return;
       }

@@ -14,7 +14,7 @@ import {
 import { parseArgs, UUID_RE } from '../../kernel/validation.js';
 import type { VoiceCtx, VoiceTx } from '../db.js';
 import { publishVoiceEvent, type VoiceTarget } from '../events/voice-event.js';
-import { isFinal, moveCall, moveSession } from '../lifecycle.js';
+import { isFinal, moveCall, sessionAgentJoined } from '../lifecycle.js';
 import { requireLiveKit } from '../livekit.js';
 import { inboundRoomPrefix, parseRoomName } from '../rooms.js';
 
@@ -105,12 +105,7 @@ async function claimSession(tx: VoiceTx, session: VoiceSession): Promise<Claimed
   if (isFinal(session.status)) {
     throw new ConflictError(`Voice session ${session.id} is ${session.status}.`);
   }
-  let row = session;
-  if (session.status === 'starting') {
-    row = (await moveSession(tx, session, 'active', { agentJoinedAt: new Date() })) ?? session;
-  } else if (!session.agentJoinedAt) {
-    row = await tx.voiceSession.update({ where: { id: session.id }, data: { agentJoinedAt: new Date() } });
-  }
+  const row = await sessionAgentJoined(tx, session);
   return {
     kind: 'session',
     row,

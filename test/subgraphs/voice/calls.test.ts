@@ -87,7 +87,9 @@ async function until(call: CallBody, done: (c: CallBody) => boolean, timeoutMs =
 }
 
 const final = (c: CallBody) => c.status === 'ended' || c.status === 'failed';
-const callRows = () => t.stack.kernel.database.prisma.voiceCall.count();
+// The owner's calls only: a PostgreSQL shared by test files running at once holds others' rows.
+const callRows = () =>
+  t.stack.kernel.database.prisma.voiceCall.count({ where: { tenantId: owner.tenantId } });
 
 beforeAll(async () => {
   lk = await startLiveKitDouble();

@@ -2,7 +2,7 @@ import { SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LiveKitDouble, startLiveKitDouble } from '../../fakes/livekit.js';
 import { type Account, bootStack, type TestStack } from '../../kit/stack.js';
-import { createVoiceAgent, type VoiceAgentFixture } from '../../kit/voice.js';
+import { createVoiceAgent, runNumbers, type VoiceAgentFixture } from '../../kit/voice.js';
 import { locs } from '../agents/artifacts-kit.js';
 import { addMember, type Member } from '../tenancy-kit.js';
 
@@ -39,7 +39,8 @@ let otherAgent: VoiceAgentFixture;
 let ownTrunk: string;
 let foreignTrunk: string;
 
-const NUMBER = '+15550300100';
+const num = runNumbers();
+const NUMBER = num('0100');
 const base = (a: Account) => `/api/tenants/${a.tenantId}/inbound-mappings`;
 
 async function create(body: Record<string, unknown>, token = owner.accessToken, account = owner) {
@@ -50,7 +51,11 @@ async function patch(id: string, body: Record<string, unknown>, token = owner.ac
 }
 const remove = (id: string, token = owner.accessToken, account = owner) =>
   t.rest('DELETE', `${base(account)}/${id}`, { token });
-const rows = () => t.stack.kernel.database.prisma.voiceInboundMapping.count();
+// This file's tenants only: a PostgreSQL shared by test files running at once holds others' rows.
+const rows = () =>
+  t.stack.kernel.database.prisma.voiceInboundMapping.count({
+    where: { tenantId: { in: [owner.tenantId, other.tenantId] } },
+  });
 const ruleOf = (id: string) => lk.state.dispatchRules.get(id);
 const pinOf = (id: string) => {
   const r = ruleOf(id)?.rule?.rule;
@@ -71,12 +76,12 @@ beforeAll(async () => {
     addMember(t, owner, 'viewer'),
   ]);
   ownTrunk = (
-    await sip.createSipInboundTrunk('owner trunk', ['+15550300201', '+15550300202'], {
+    await sip.createSipInboundTrunk('owner trunk', [num('0201'), num('0202')], {
       metadata: JSON.stringify({ tenant_id: owner.tenantId }),
     })
   ).sipTrunkId;
   foreignTrunk = (
-    await sip.createSipInboundTrunk('other trunk', ['+15550300301'], {
+    await sip.createSipInboundTrunk('other trunk', [num('0301')], {
       metadata: JSON.stringify({ tenant_id: other.tenantId }),
     })
   ).sipTrunkId;
@@ -186,7 +191,7 @@ describe('inbound mappings', () => {
       { trunkIds: [ownTrunk], name: 'made outside the platform' },
     );
     const count = await rows();
-    const clash = await create({ phone_number: '+15550300201', agent_id: agent.agentId, trunk_id: ownTrunk });
+    const clash = await create({ phone_number: num('0201'), agent_id: agent.agentId, trunk_id: ownTrunk });
     expect(clash.status, JSON.stringify(clash.body)).toBe(409);
     expect(clash.body.message).toContain('already exists');
     expect(await rows()).toBe(count);
@@ -194,14 +199,14 @@ describe('inbound mappings', () => {
 
     const rules = lk.callsTo('CreateSIPDispatchRule').length;
     const unknown = await create({
-      phone_number: '+15550300201',
+      phone_number: num('0201'),
       agent_id: agent.agentId,
       trunk_id: 'ST_nope',
     });
     expect(unknown.status).toBe(422);
     expect(locs(unknown.body)).toEqual([['body', 'trunk_id']]);
     const foreign = await create({
-      phone_number: '+15550300301',
+      phone_number: num('0301'),
       agent_id: agent.agentId,
       trunk_id: foreignTrunk,
     });
@@ -209,7 +214,7 @@ describe('inbound mappings', () => {
     expect(locs(foreign.body)).toEqual([['body', 'trunk_id']]);
     expect(JSON.stringify(foreign.body)).not.toContain(other.tenantId);
     const notCarried = await create({
-      phone_number: '+15550300299',
+      phone_number: num('0299'),
       agent_id: agent.agentId,
       trunk_id: ownTrunk,
     });
@@ -228,11 +233,11 @@ describe('inbound mappings', () => {
     expect(lk.callsTo('CreateSIPDispatchRule')).toHaveLength(rules);
     expect(await rows()).toBe(count);
 
-    const named = await create({ phone_number: '+15550300201', agent_id: agent.agentId, trunk_id: ownTrunk });
+    const named = await create({ phone_number: num('0201'), agent_id: agent.agentId, trunk_id: ownTrunk });
     expect(named.status, JSON.stringify(named.body)).toBe(201);
     expect(named.body).toMatchObject({ trunk_id: ownTrunk, inbound_trunk_id: null });
     expect(ruleOf(named.body.dispatch_rule_id)?.trunkIds).toEqual([ownTrunk]);
-    const routed = await lk.simulateInboundCall({ toNumber: '+15550300201', fromNumber: '+15550999003' });
+    const routed = await lk.simulateInboundCall({ toNumber: num('0201'), fromNumber: '+15550999003' });
     expect(routed?.room.startsWith(`t-${owner.tenantId}-inbound-${named.body.id}-`)).toBe(true);
   });
 
@@ -272,9 +277,9 @@ describe('inbound mappings', () => {
   });
 
   it('patches the number: a new trunk and rule, the old rule deleted, the shared trunk kept', async () => {
-    const moved = await patch(withPin.id, { phone_number: '+15550300500' });
+    const moved = await patch(withPin.id, { phone_number: num('0500') });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    expect(moved.body.phone_number).toBe('+15550300500');
+    expect(moved.body.phone_number).toBe(num('0500'));
     expect(moved.body.inbound_trunk_id).not.toBe(first.inbound_trunk_id);
     expect(moved.body.dispatch_rule_id).not.toBe(withPin.dispatch_rule_id);
     expect(ruleOf(withPin.dispatch_rule_id)).toBeUndefined();
@@ -309,9 +314,7 @@ describe('inbound mappings', () => {
 
   it('is for admins: viewers and members get 403 on writes, and read', async () => {
     for (const token of [viewer.token, member.token]) {
-      expect((await create({ phone_number: '+15550300600', agent_id: agent.agentId }, token)).status).toBe(
-        403,
-      );
+      expect((await create({ phone_number: num('0600'), agent_id: agent.agentId }, token)).status).toBe(403);
       expect((await patch(first.id, { pin: '1111' }, token)).status).toBe(403);
       expect((await remove(first.id, token)).status).toBe(403);
       const list = await t.rest<{ items: MappingBody[] }>('GET', base(owner), { token });

@@ -5,7 +5,9 @@ import { TranscriptWriter } from '../../../voice-worker/transcript.js';
 import { type LiveKitDouble, startLiveKitDouble } from '../../fakes/livekit.js';
 import { readSse } from '../../kit/sse.js';
 import { type Account, bootStack, type TestStack } from '../../kit/stack.js';
-import { createVoiceAgent, type VoiceAgentFixture } from '../../kit/voice.js';
+import { createVoiceAgent, runNumbers, type VoiceAgentFixture } from '../../kit/voice.js';
+
+const INBOUND_NUMBER = runNumbers()('2424');
 
 /**
  * The whole voice story through public faces only: a session made and started over REST, the
@@ -138,10 +140,10 @@ describe('an inbound number', () => {
   it('routes a call to the agent: the worker claims it and it becomes an inbound call of the tenant', async () => {
     const mapping = await t.rest<{ id: string }>('POST', tenantPath('/inbound-mappings'), {
       ...auth(),
-      body: { phone_number: '+15550142424', agent_id: agent.agentId },
+      body: { phone_number: INBOUND_NUMBER, agent_id: agent.agentId },
     });
     expect(mapping.status, JSON.stringify(mapping.body)).toBe(201);
-    const routed = await lk.simulateInboundCall({ toNumber: '+15550142424', fromNumber: '+15550999123' });
+    const routed = await lk.simulateInboundCall({ toNumber: INBOUND_NUMBER, fromNumber: '+15550999123' });
     expect(routed).not.toBeNull();
     const room = routed?.room ?? '';
     const dispatch = [...lk.state.dispatches.values()].find((d) => d.room === room);
@@ -166,7 +168,7 @@ describe('an inbound number', () => {
         id: prepared.job.callId,
         direction: 'inbound',
         status: 'active',
-        to_number: '+15550142424',
+        to_number: INBOUND_NUMBER,
         from_number: '+15550999123',
         mapping_id: mapping.body.id,
         room_name: room,
