@@ -31,11 +31,14 @@ const nowMs = () => performance.timeOrigin + performance.now();
  */
 async function runHttp(req: HttpLoadRequest): Promise<HttpLoadResult> {
   const { target, concurrency, durationMs, maxRequests } = req;
-  const init: RequestInit = {
+  const users = target.authorizations ?? [];
+  const initOf = (i: number): RequestInit => ({
     method: target.method,
-    headers: target.headers,
+    headers: users.length
+      ? { ...target.headers, authorization: users[i % users.length] as string }
+      : target.headers,
     ...(target.body !== undefined ? { body: target.body } : {}),
-  };
+  });
   const latencies: number[] = [];
   let errors = 0;
   let completed = 0;
@@ -47,7 +50,8 @@ async function runHttp(req: HttpLoadRequest): Promise<HttpLoadResult> {
   let warmWorkers = 0;
   // Never later than half the leg, even if one worker is stuck.
   let windowStart = start + durationMs / 2;
-  const worker = async () => {
+  const worker = async (_: unknown, index: number) => {
+    const init = initOf(index);
     let warm = false;
     while (performance.now() < deadline && issued < maxRequests) {
       issued++;
@@ -294,14 +298,95 @@ const STREAM_SUBSCRIPTION = `subscription BenchStream($id: ID!) {
 
 /** The streams of the current stream leg: per stream, the timed events received in arrival order. */
 let streamLeg: {
-  clients: Client[];
+  clients: { dispose(): unknown }[];
   received: { index: number; latency: number; at: number }[][];
   duplicates: number;
 } | null = null;
 
+/** One timed event (`d:<epoch ms>:<i>` display name) seen by one client; duplicates counted. */
+function onTimedEvent(
+  leg: NonNullable<typeof streamLeg>,
+  seen: Set<number>,
+  received: { index: number; latency: number; at: number }[],
+  displayName: string | null | undefined,
+) {
+  const at = nowMs();
+  const match = /^d:([\d.]+):(\d+)$/.exec(displayName ?? '');
+  if (!match) {
+    return;
+  }
+  const index = Number(match[2]);
+  if (seen.has(index)) {
+    leg.duplicates++;
+    return;
+  }
+  seen.add(index);
+  received.push({ index, latency: at - Number(match[1]), at });
+}
+
+/** An SSE client of the REST bridge's conversation stream: `data:` frames parsed as they arrive. */
+function openSse(url: string, authorization: string, onEvent: (displayName: string | null) => void) {
+  const abort = new AbortController();
+  void (async () => {
+    const res = await fetch(url, {
+      headers: { authorization, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (!res.ok || !res.body) {
+      console.error(`[loadgen] SSE ${url}: ${res.status}`);
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = frame
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).trimStart())
+          .join('\n');
+        if (data) {
+          try {
+            const event = JSON.parse(data) as { display_name?: string | null; displayName?: string | null };
+            onEvent(event.display_name ?? event.displayName ?? null);
+          } catch {
+            // not an event frame
+          }
+        }
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  })().catch((error: unknown) => {
+    if (!abort.signal.aborted) {
+      console.error('[loadgen] SSE error:', error);
+    }
+  });
+  return { dispose: () => abort.abort() };
+}
+
 async function openStreams(req: StreamsOpenRequest): Promise<{ opened: number }> {
-  const leg = { clients: [] as Client[], received: req.conversationIds.map(() => []), duplicates: 0 };
+  const leg: NonNullable<typeof streamLeg> = {
+    clients: [],
+    received: req.conversationIds.map(() => []),
+    duplicates: 0,
+  };
   streamLeg = leg;
+  if (req.transport === 'sse') {
+    for (const [i, id] of req.conversationIds.entries()) {
+      const seen = new Set<number>();
+      const received = leg.received[i] as { index: number; latency: number; at: number }[];
+      leg.clients.push(
+        openSse(`${req.sseBaseUrl}/api/v1/conversations/${id}/stream`, req.authorization, (name) =>
+          onTimedEvent(leg, seen, received, name),
+        ),
+      );
+    }
+    return { opened: req.conversationIds.length };
+  }
   for (const [i, id] of req.conversationIds.entries()) {
     const client = createClient({
       url: req.wsUrl,
@@ -316,20 +401,7 @@ async function openStreams(req: StreamsOpenRequest): Promise<{ opened: number }>
     client.subscribe<{ conversationEvents: { displayName: string | null } }>(
       { query: STREAM_SUBSCRIPTION, variables: { id } },
       {
-        next: (msg) => {
-          const at = nowMs();
-          const match = /^d:([\d.]+):(\d+)$/.exec(msg.data?.conversationEvents.displayName ?? '');
-          if (!match) {
-            return;
-          }
-          const index = Number(match[2]);
-          if (seen.has(index)) {
-            leg.duplicates++;
-            return;
-          }
-          seen.add(index);
-          received.push({ index, latency: at - Number(match[1]), at });
-        },
+        next: (msg) => onTimedEvent(leg, seen, received, msg.data?.conversationEvents.displayName),
         error: (error) => console.error('[loadgen] stream subscription error:', error),
         complete: () => {},
       },

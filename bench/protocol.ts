@@ -9,6 +9,11 @@ export interface HttpTarget {
   body?: string;
   /** `graphql`: a 200 whose body contains `"errors"` counts as an error. */
   kind: 'graphql' | 'rest';
+  /**
+   * Per-user traffic: worker i sends `authorization: authorizations[i % n]` (each client its own
+   * user), so nothing identical is in flight at once. Absent: every worker sends `headers` as is.
+   */
+  authorizations?: string[];
 }
 
 export interface HttpLoadRequest {
@@ -87,7 +92,11 @@ export interface StreamsOpenRequest {
   type: 'streams-open';
   wsUrl: string;
   authorization: string;
+  /** One client per entry: an id listed 10 times gets 10 subscribers. */
   conversationIds: string[];
+  /** `sse`: each client reads `GET <sseBaseUrl>/api/v1/conversations/{id}/stream` instead. */
+  transport?: 'ws' | 'sse';
+  sseBaseUrl?: string;
 }
 
 /**

@@ -25,6 +25,10 @@ export interface StreamLegSpec {
   perStream: number;
   /** Events per second per stream; null publishes as fast as the bus takes them. */
   rate: number | null;
+  /** Clients per stream (1 unless a fan-out leg). */
+  subscribersPerStream?: number;
+  /** `sse`: the clients read the REST bridge's SSE stream instead of graphql-ws. */
+  transport?: 'ws' | 'sse';
 }
 
 export interface StreamLegRound extends StreamsResult {
@@ -49,6 +53,46 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function intEnv(name: string, fallback: number): number {
   const n = Number.parseInt(process.env[name] ?? '', 10);
   return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/**
+ * Subscriptions at scale (issue 12): BENCH_FANOUT_SUBSCRIBERS (1000) clients on one stream, and the
+ * same number spread over BENCH_FANOUT_STREAMS (100) streams, at 10 events/s per stream for 3 s,
+ * over graphql-ws and over SSE, beside one subscriber on one stream at the same rate.
+ */
+export function scaleLegs(): StreamLegSpec[] {
+  const subscribers = intEnv('BENCH_FANOUT_SUBSCRIBERS', 1000);
+  const streams = intEnv('BENCH_FANOUT_STREAMS', 100);
+  const rate = 10;
+  const perStream = rate * 3;
+  const each = Math.max(1, Math.round(subscribers / streams));
+  const legs: StreamLegSpec[] = [
+    { key: 'fan.1x1.ws', label: `1 subscriber, 1 stream at ${rate} events/s`, streams: 1, perStream, rate },
+  ];
+  for (const transport of ['ws', 'sse'] as const) {
+    const via = transport === 'ws' ? 'graphql-ws' : 'SSE';
+    legs.push(
+      {
+        key: `fan.1x${subscribers}.${transport}`,
+        label: `${subscribers} ${via} subscribers on 1 stream at ${rate} events/s`,
+        streams: 1,
+        perStream,
+        rate,
+        subscribersPerStream: subscribers,
+        transport,
+      },
+      {
+        key: `fan.${streams}x${each}.${transport}`,
+        label: `${streams * each} ${via} subscribers on ${streams} streams (${each} each) at ${rate} events/s`,
+        streams,
+        perStream,
+        rate,
+        subscribersPerStream: each,
+        transport,
+      },
+    );
+  }
+  return legs;
 }
 
 export function streamLegs(): StreamLegSpec[] {
@@ -99,13 +143,16 @@ async function runLeg(
 ): Promise<StreamLegRound> {
   const bus = t.stack.kernel.bus;
   // The previous leg's subscriptions end asynchronously; count this leg's alone.
-  await waitFor(() => bus.subscriberCount === 0, 15_000, 'the previous leg to close');
+  await waitFor(() => bus.subscriberCount === 0, 30_000, 'the previous leg to close');
+  const clients = ids.flatMap((id) => Array.from({ length: leg.subscribersPerStream ?? 1 }, () => id));
   await loadgen.openStreams({
     wsUrl: `${t.url.replace(/^http/, 'ws')}/graphql`,
     authorization: `Bearer ${account.accessToken}`,
-    conversationIds: ids,
+    conversationIds: clients,
+    transport: leg.transport ?? 'ws',
+    sseBaseUrl: t.url,
   });
-  await waitFor(() => bus.subscriberCount >= ids.length, 30_000, 'stream subscribers');
+  await waitFor(() => bus.subscriberCount >= clients.length, 90_000, 'stream subscribers');
   await sleep(300); // each stream's hub reads its head before anything is published
   const cpu = process.cpuUsage();
   const started = nowMs();
@@ -168,7 +215,7 @@ export async function runStreamBench(
   rounds = intEnv('BENCH_STREAM_ROUNDS', 2),
   log: (message: string) => void = () => {},
 ): Promise<{ result: StreamBenchResult; rows: Row[] }> {
-  const legs = streamLegs().map((l) => ({ ...l, rounds: [] as StreamLegRound[] }));
+  const legs = [...streamLegs(), ...scaleLegs()].map((l) => ({ ...l, rounds: [] as StreamLegRound[] }));
   const ids = new Map<string, string[]>();
   for (const leg of legs) {
     ids.set(leg.key, await createConversations(t, account, leg.streams, leg.key));
@@ -244,6 +291,24 @@ export async function runStreamBench(
       (m) => m.throughput,
     ),
   ];
+  for (const [n, leg] of legs.filter((l) => l.key.startsWith('fan.') && l.key !== 'fan.1x1.ws').entries()) {
+    const id = `F${n + 1}`;
+    for (const [suffix, pick] of [
+      ['p50', (m: StreamLegRound) => m.deliveries.p50],
+      ['p99', (m: StreamLegRound) => m.deliveries.p99],
+    ] as const) {
+      rows.push(
+        row(
+          `${id}-${suffix}`,
+          `${leg.label} ÷ 1 subscriber on 1 stream, publish → client, ${suffix}${suffix === 'p99' ? ' (goal ≤ 100 ms, 0 lost, 0 duplicated)' : ''}`,
+          leg.key,
+          'fan.1x1.ws',
+          `ms (${suffix})`,
+          pick,
+        ),
+      );
+    }
+  }
   const all = legs.flatMap((l) => l.rounds);
   return {
     result: {
@@ -265,6 +330,7 @@ export function streamTable(result: StreamBenchResult): string {
     'delivered events/s',
     'p50 ms',
     'p95 ms',
+    'p99 ms',
     'max ms',
     'stack CPU ms/event',
     'lost',
@@ -275,10 +341,11 @@ export function streamTable(result: StreamBenchResult): string {
     const m = (pick: (x: StreamLegRound) => number) => fmt(median(l.rounds.map(pick)));
     return [
       l.label,
-      `${l.streams} × ${l.perStream}`,
+      `${l.streams} × ${l.perStream}${l.subscribersPerStream ? ` → ${l.subscribersPerStream} each` : ''}`,
       m((x) => x.throughput),
       m((x) => x.deliveries.p50),
       m((x) => x.deliveries.p95),
+      m((x) => x.deliveries.p99),
       m((x) => x.deliveries.max),
       m((x) => x.sutCpuMsPerEvent),
       String(l.rounds.reduce((n, x) => n + x.lost, 0)),
@@ -334,6 +401,7 @@ async function main(): Promise<number> {
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'silent',
     DATA_DIR: 'memory://',
     RATE_LIMITS: 'false',
+    MAIL_OUTBOX_ONLY: 'true',
   });
   try {
     const account = await t.register();

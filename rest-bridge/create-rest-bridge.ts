@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer } from '@apollo/server';
 import { buildOperationNodeForField } from '@graphql-tools/utils';
 import {
-  type DocumentNode,
   type GraphQLField,
   type GraphQLFormattedError,
   type GraphQLSchema,
   Kind,
   OperationTypeNode,
+  print,
 } from 'graphql';
 import { createSofa } from 'sofa-api';
 import type { GatewayContext } from '../gateway/context.js';
@@ -34,7 +34,8 @@ interface OperationRoute {
   route: RestRoute;
   field: GraphQLField<unknown, unknown>;
   fieldName: string;
-  document: DocumentNode;
+  /** The operation's text, printed once at boot: Apollo prints a DocumentNode on every execution. */
+  query: string;
   operationName: string;
 }
 
@@ -81,7 +82,7 @@ export function compileOperations(schema: GraphQLSchema, routes: readonly RestRo
       route,
       field,
       fieldName,
-      document: { kind: Kind.DOCUMENT, definitions: [operation] },
+      query: print({ kind: Kind.DOCUMENT, definitions: [operation] }),
       operationName: operation.name?.value ?? fieldName,
     };
   });
@@ -166,7 +167,7 @@ async function runSigned(
     gatewayContextFromHeaders(headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
   );
   const response = await options.apollo.executeOperation(
-    { query: c.document, variables, operationName: c.operationName },
+    { query: c.query, variables, operationName: c.operationName },
     { contextValue: context },
   );
   const result =
@@ -343,7 +344,7 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
       );
       const response = await options.apollo.executeOperation(
-        { query: c.document, variables, operationName: c.operationName },
+        { query: c.query, variables, operationName: c.operationName },
         { contextValue: context },
       );
       const result =
