@@ -23,9 +23,10 @@ import { type BlobStore, LocalBlobStore } from '../subgraphs/kernel/blobs.js';
 import type { Config } from '../subgraphs/kernel/config.js';
 import { listen as listenOn } from '../subgraphs/kernel/listen.js';
 import type { Logger } from '../subgraphs/kernel/logger.js';
+import type { SubgraphExecutor } from '../subgraphs/kernel/subgraph-executor.js';
 import { blobRoutes } from './blob-routes.js';
 import type { GatewayContext } from './context.js';
-import { CredentialForwardingDataSource } from './data-source.js';
+import { subgraphDataSources } from './data-source.js';
 import { limitProblems, queryLimitsPlugin } from './hardening.js';
 import { mailPagesRouter } from './pages/index.js';
 import { playgroundRouter } from './playground.js';
@@ -50,6 +51,11 @@ export interface GatewayOptions {
   subgraphUrls: Record<string, string>;
   /** The blob store: the local one's signed URLs are served on `/blobs/` (S3's point at S3). */
   blobs?: BlobStore;
+  /**
+   * Subgraphs whose queries and mutations run in this process (the embedded layout); the others,
+   * and every subscription, go to `subgraphUrls`.
+   */
+  localSubgraphs?: Record<string, SubgraphExecutor>;
 }
 
 export interface RunningGateway {
@@ -83,19 +89,21 @@ export async function startGateway(
   const replicas = Object.fromEntries(
     Object.entries(options.subgraphUrls).map(([name, value]) => [name, replicaUrls(value)]),
   );
-  const dataSources = Object.fromEntries(
-    Object.entries(replicas).map(([name, urls]) => [
-      name,
-      new CredentialForwardingDataSource({ url: urls[0] ?? '', urls }),
-    ]),
-  );
+  const dataSources = subgraphDataSources({ config, replicas, local: options.localSubgraphs });
   // @apollo/gateway otherwise reports usage to Apollo's servers and probes cloud metadata endpoints
   // (169.254.169.254) at start-up: a self-hosted platform phones nowhere unless its operator opts in.
   process.env.APOLLO_TELEMETRY_DISABLED ??= config.APOLLO_TELEMETRY === 'true' ? 'false' : 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) =>
-      dataSources[name] ?? new CredentialForwardingDataSource({ url: url ?? '' }),
+    buildService: ({ name, url }) => {
+      const source =
+        dataSources[name] ?? subgraphDataSources({ config, replicas: { [name]: [url ?? ''] } })[name];
+      if (!source) {
+        throw new Error(`no data source for subgraph ${name}`);
+      }
+      dataSources[name] = source;
+      return source;
+    },
   });
   const app = express();
   app.disable('x-powered-by');
@@ -252,6 +260,7 @@ export async function startGateway(
       await subscriptions.close();
       await apollo.stop();
       httpServer.closeAllConnections();
+      await Promise.all(Object.values(dataSources).map((s) => s.close?.()));
     },
   };
 }

@@ -1,48 +1,41 @@
-import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import type { Config } from '../subgraphs/kernel/config.js';
+import type { SubgraphExecutor } from '../subgraphs/kernel/subgraph-executor.js';
 import type { GatewayContext } from './context.js';
+import { HttpDataSource } from './http-data-source.js';
+import { InflightQueries } from './inflight.js';
+import { LocalDataSource } from './local-data-source.js';
+
+export type SubgraphDataSource = GraphQLDataSource<GatewayContext> & { close?(): Promise<void> };
 
 /**
- * Forwards the caller's credential and client details; each subgraph verifies the credential itself.
- * Requests go through Node's own fetch (undici), whose keep-alive pool honours the subgraph's
- * `Keep-Alive: timeout` hint, so an idle connection is not reused just as the server closes it
- * (the default fetcher kept idle sockets forever and hit ECONNRESET under load).
+ * The gateway's data source per subgraph: in process where an executor is given (the embedded
+ * layout), else HTTP to the subgraph's replicas in turn. One in-flight table for all of them.
  */
-export class CredentialForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  private readonly replicas: readonly string[];
-  private turn = 0;
-
-  /** With several `urls` (the subgraph's replicas), requests go to them in turn. */
-  constructor(config: { url: string; urls?: readonly string[] }) {
-    super({ url: config.url, fetcher: globalThis.fetch as unknown as RemoteGraphQLDataSource['fetcher'] });
-    this.replicas = config.urls?.length ? config.urls : [config.url];
-  }
-
-  override willSendRequest({
-    request,
-    context,
-  }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]) {
-    if (request.http && this.replicas.length > 1) {
-      // `url` is typed read-only, but the fetch below reads it from this object after this hook.
-      (request.http as { url: string }).url = this.replicas[this.turn++ % this.replicas.length] as string;
-    }
-    const headers = request.http?.headers;
-    if (!headers || !context) {
-      return;
-    }
-    if (context.authorization) {
-      headers.set('authorization', context.authorization);
-    }
-    if (context.clientIp) {
-      headers.set('x-client-ip', context.clientIp);
-    }
-    if (context.userAgent) {
-      headers.set('x-client-user-agent', context.userAgent);
-    }
-    if (context.requestId) {
-      headers.set('x-request-id', context.requestId);
-    }
-    for (const [name, value] of Object.entries(context.forwarded ?? {}) as [string, string][]) {
-      headers.set(name, value);
-    }
-  }
+export function subgraphDataSources(options: {
+  config: Config;
+  /** Subgraph name → its replicas' `/graphql` URLs. */
+  replicas: Record<string, readonly string[]>;
+  /** Subgraph name → its schema run in this process. */
+  local?: Record<string, SubgraphExecutor> | undefined;
+}): Record<string, SubgraphDataSource> {
+  const inflight = new InflightQueries();
+  const names = new Set([...Object.keys(options.replicas), ...Object.keys(options.local ?? {})]);
+  return Object.fromEntries(
+    [...names].map((name) => {
+      const executor = options.local?.[name];
+      return [
+        name,
+        executor
+          ? new LocalDataSource(executor, inflight)
+          : new HttpDataSource({
+              name,
+              urls: options.replicas[name] ?? [],
+              connectTimeoutMs: options.config.SUBGRAPH_CONNECT_TIMEOUT_MS,
+              requestTimeoutMs: options.config.SUBGRAPH_REQUEST_TIMEOUT_MS,
+              inflight,
+            }),
+      ];
+    }),
+  );
 }

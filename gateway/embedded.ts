@@ -2,6 +2,7 @@ import { LocalBlobStore } from '../subgraphs/kernel/blobs.js';
 import { type Config, loadConfig } from '../subgraphs/kernel/config.js';
 import { createKernel, type Kernel, type KernelOptions } from '../subgraphs/kernel/kernel.js';
 import { type ServedSubgraph, serveSubgraph } from '../subgraphs/kernel/serve-subgraph.js';
+import { createSubgraphExecutor } from '../subgraphs/kernel/subgraph-executor.js';
 import { subgraphs } from '../subgraphs/registry.js';
 import { type RunningGateway, readSupergraph, startGateway } from './create-gateway.js';
 
@@ -14,7 +15,8 @@ export interface EmbeddedStack {
 
 /**
  * The embedded default: one process, one database (PGlite unless DATABASE_URL), migrations applied,
- * every subgraph on a loopback port and the gateway with the REST bridge in front.
+ * every subgraph on a loopback port and the gateway with the REST bridge in front (executing the
+ * subgraphs' queries and mutations in process unless GATEWAY_SUBGRAPH_TRANSPORT=http).
  */
 export async function startEmbedded(
   config: Config = loadConfig(),
@@ -35,6 +37,15 @@ export async function startEmbedded(
       supergraphSdl,
       subgraphUrls: Object.fromEntries(served.map((s) => [s.name, s.url])),
       blobs: kernel.blobs,
+      // Queries and mutations run in this process unless GATEWAY_SUBGRAPH_TRANSPORT=http; the
+      // subgraphs' ports still serve subscriptions, peer calls and /health.
+      ...(config.GATEWAY_SUBGRAPH_TRANSPORT === 'in-process'
+        ? {
+            localSubgraphs: Object.fromEntries(
+              subgraphs.map((s) => [s.name, createSubgraphExecutor(kernel, s)]),
+            ),
+          }
+        : {}),
     },
     { host: config.HOST, port: config.PORT },
   );

@@ -92,6 +92,15 @@ const ConfigSchema = z.object({
   /** Service-account issuance bursts: per account (and tenant) and overall, per 60 seconds. */
   SERVICE_ACCOUNT_ISSUE_PER_ACCOUNT_MINUTE: z.coerce.number().int().positive().default(5),
   SERVICE_ACCOUNT_ISSUE_PER_MINUTE: z.coerce.number().int().positive().default(30),
+  /**
+   * How the embedded layout's gateway reaches its subgraphs for queries and mutations: `in-process`
+   * (their schemas executed in the gateway's process) or `http` (their loopback ports, as separate
+   * processes are reached). Subscriptions, peer calls and /health always use the ports.
+   */
+  GATEWAY_SUBGRAPH_TRANSPORT: z.enum(['in-process', 'http']).default('in-process'),
+  /** Gateway → subgraph over HTTP: longest wait for a connection, and for an answer. */
+  SUBGRAPH_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  SUBGRAPH_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30000),
   /** Reverse proxies in front of the gateway whose X-Forwarded-For is trusted for the client address (rate limits, sessions). */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   /**

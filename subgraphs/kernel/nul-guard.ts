@@ -118,6 +118,11 @@ export function nulIssues(
   return [...unique.values()];
 }
 
+/** The error an operation with NULs is refused with (HTTP and in process; 422 at the REST bridge). */
+export function nulValidationError(issues: Issue[]): ValidationError {
+  return new ValidationError('Request validation failed.', issues);
+}
+
 /** Refuses, with a ValidationError (422), any operation carrying a NUL in a string argument. */
 export const nulGuardPlugin: ApolloServerPlugin = {
   async requestDidStart() {
@@ -125,7 +130,7 @@ export const nulGuardPlugin: ApolloServerPlugin = {
       async didResolveOperation({ document, operationName, request }) {
         const issues = nulIssues(document, operationName, request.variables ?? {});
         if (issues.length) {
-          throw new ValidationError('Request validation failed.', issues);
+          throw nulValidationError(issues);
         }
       },
     };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSupergraph } from '../../gateway/create-gateway.js';
-import { CredentialForwardingDataSource } from '../../gateway/data-source.js';
 import { replicaUrls, roundRobin, SubscriptionBridge } from '../../gateway/subscription-bridge.js';
 import { type Account, bootStack, eventually, type TestStack } from '../kit/stack.js';
 
@@ -34,17 +33,6 @@ describe('replicas of a subgraph', () => {
     ]);
     expect(bridge.nextReplica('identity')).toBe('http://i/graphql');
     expect(() => bridge.nextReplica('nope')).toThrow('no URL for subgraph nope');
-  });
-
-  it('sends HTTP fetches to the replicas in turn', () => {
-    const urls = ['http://a/graphql', 'http://b/graphql'];
-    const source = new CredentialForwardingDataSource({ url: 'http://a/graphql', urls });
-    const sent = Array.from({ length: 4 }, () => {
-      const request = { http: { url: 'http://a/graphql', method: 'POST', headers: new Headers() } };
-      source.willSendRequest({ request, context: undefined } as never);
-      return request.http.url;
-    });
-    expect(sent).toEqual([...urls, ...urls]);
   });
 });
 
