@@ -71,8 +71,19 @@ async function apply(tx: VoiceTx, event: WebhookEvent): Promise<void> {
   if (!roomName) {
     return;
   }
-  const session = await tx.voiceSession.findUnique({ where: { roomName } });
-  const call = session ? null : await tx.voiceCall.findUnique({ where: { roomName } });
+  // The row is locked before anything is published: the dial job and the state changes lock the
+  // row and then its event stream, and the same order here keeps PostgreSQL free of deadlocks
+  // (a participant event published first, then a move, deadlocked against a dial ending).
+  const [lockedSession] = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM voice_session WHERE "roomName" = ${roomName} FOR UPDATE`;
+  const [lockedCall] = lockedSession
+    ? []
+    : await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM voice_call WHERE "roomName" = ${roomName} FOR UPDATE`;
+  const session = lockedSession
+    ? await tx.voiceSession.findUnique({ where: { id: lockedSession.id } })
+    : null;
+  const call = lockedCall ? await tx.voiceCall.findUnique({ where: { id: lockedCall.id } }) : null;
   if (!session && !call) {
     return;
   }
