@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { GatewayContext } from './context.js';
 import { InflightQueries, inflightKey, looksLikeQuery } from './inflight.js';
 
@@ -42,6 +42,14 @@ export function forwardingHeaders(context: Partial<GatewayContext> | undefined):
   return headers;
 }
 
+// undici loads with the first request sent: the embedded layout runs its subgraphs in process and
+// never needs it.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => {
+  undici ??= import('undici');
+  return undici;
+};
+
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 /**
@@ -76,14 +84,17 @@ export class HttpDataSource implements GraphQLDataSource<GatewayContext> {
 
   readonly name: string;
 
-  private pool(origin: string): Pool {
+  private async pool(origin: string): Promise<Pool> {
     let pool = this.pools.get(origin);
     if (!pool) {
-      pool = new Pool(origin, {
-        connect: { timeout: this.connectTimeoutMs },
-        headersTimeout: this.requestTimeoutMs,
-        bodyTimeout: this.requestTimeoutMs,
-      });
+      const { Pool } = await loadUndici();
+      pool =
+        this.pools.get(origin) ??
+        new Pool(origin, {
+          connect: { timeout: this.connectTimeoutMs },
+          headersTimeout: this.requestTimeoutMs,
+          bodyTimeout: this.requestTimeoutMs,
+        });
       this.pools.set(origin, pool);
     }
     return pool;
@@ -116,7 +127,7 @@ export class HttpDataSource implements GraphQLDataSource<GatewayContext> {
     let contentType: string;
     let text: string;
     try {
-      const response = await this.pool(target.origin).request({
+      const response = await (await this.pool(target.origin)).request({
         path: target.path,
         method: 'POST',
         headers,

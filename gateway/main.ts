@@ -3,12 +3,12 @@
  * `npm run start:gateway`: the gateway and REST bridge alone, in front of subgraphs at
  * SUBGRAPH_<NAME>_URL (see README, scale-out layout).
  */
-import { createBlobStore, storageSigningKey } from '../subgraphs/kernel/blobs.js';
 import { loadConfig, subgraphUrlFromEnv } from '../subgraphs/kernel/config.js';
+import { openConfiguredDatabase } from '../subgraphs/kernel/kernel.js';
 import { createLogger } from '../subgraphs/kernel/logger.js';
-import { subgraphs } from '../subgraphs/registry.js';
-import { readSupergraph, startGateway } from './create-gateway.js';
-import { startEmbedded } from './embedded.js';
+
+// The subgraphs and the gateway are imported in main(), not here: the embedded database starts
+// opening first, and loading the code (most of start-up) overlaps with it.
 
 function announce(url: string) {
   console.log(`
@@ -23,6 +23,12 @@ function announce(url: string) {
 async function main() {
   const config = loadConfig();
   if (process.argv.includes('--gateway-only')) {
+    const [{ createBlobStore, storageSigningKey }, { subgraphs }, { readSupergraph, startGateway }] =
+      await Promise.all([
+        import('../subgraphs/kernel/blobs.js'),
+        import('../subgraphs/registry.js'),
+        import('./create-gateway.js'),
+      ]);
     const log = createLogger(config.LOG_LEVEL, 'gateway');
     const urls: Record<string, string> = {};
     for (const s of subgraphs) {
@@ -40,7 +46,7 @@ async function main() {
     }
     const blobs =
       config.STORAGE_PROVIDER === 'local'
-        ? createBlobStore(config, storageSigningKey(config, null))
+        ? await createBlobStore(config, storageSigningKey(config, null))
         : undefined;
     const gateway = await startGateway(
       { config, log, supergraphSdl: readSupergraph(), subgraphUrls: urls, blobs },
@@ -51,10 +57,12 @@ async function main() {
     process.once('SIGINT', stop).once('SIGTERM', stop);
     return;
   }
-  const started = Date.now();
-  const stack = await startEmbedded(config);
+  const database = openConfiguredDatabase(config);
+  database.catch(() => undefined); // awaited by the kernel; its error is reported there
+  const { startEmbedded } = await import('./embedded.js');
+  const stack = await startEmbedded(config, undefined, { database });
   console.log(
-    `Agent platform ready in ${((Date.now() - started) / 1000).toFixed(1)}s (${stack.kernel.database.kind}).`,
+    `Agent platform ready ${process.uptime().toFixed(1)}s after start (${stack.kernel.database.kind}).`,
   );
   announce(stack.gateway.url);
   const stop = () => void stack.close().then(() => process.exit(0));

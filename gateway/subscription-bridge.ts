@@ -179,9 +179,7 @@ function isAfter(cursor: string, last: string | null): boolean {
  *   client sees neither a repeat nor a gap.
  */
 export class SubscriptionBridge {
-  private readonly supergraph: Supergraph;
-  private readonly planner: QueryPlanner;
-  private readonly supergraphSchema: GraphQLSchema;
+  private planning?: { supergraph: Supergraph; planner: QueryPlanner; supergraphSchema: GraphQLSchema };
   readonly apiSchema: GraphQLSchema;
   private readonly clients = new Map<string, Client>();
   private readonly pickReplica = new Map<string, () => string>();
@@ -192,17 +190,36 @@ export class SubscriptionBridge {
     private readonly dataSources: Record<string, GraphQLDataSource>,
     /** Subgraph name → its URL, or its replicas' URLs (a list, or comma-separated). */
     subgraphUrls: Record<string, string | readonly string[]>,
+    /** The API schema when the gateway already built it (the same supergraph): not built twice. */
+    apiSchema?: GraphQLSchema,
   ) {
-    this.supergraph = Supergraph.build(supergraphSdl);
-    this.planner = new QueryPlanner(this.supergraph);
-    this.supergraphSchema = this.supergraph.schema.toGraphQLJSSchema();
-    this.apiSchema = this.supergraph.apiSchema().toGraphQLJSSchema();
+    this.supergraphSdl = supergraphSdl;
+    this.apiSchema = apiSchema ?? this.plans().supergraph.apiSchema().toGraphQLJSSchema();
     for (const [name, value] of Object.entries(subgraphUrls)) {
       const urls = replicaUrls(value);
       if (urls.length > 0) {
         this.pickReplica.set(name, roundRobin(urls));
       }
     }
+  }
+
+  private readonly supergraphSdl: string;
+
+  /**
+   * The supergraph and its planner, built with the first subscription: start-up does not pay for a
+   * second query planner. Not validated again: the committed supergraph is composed and checked by
+   * `npm run schema:check` (CI), and the gateway reads the same file.
+   */
+  private plans() {
+    if (!this.planning) {
+      const supergraph = Supergraph.build(this.supergraphSdl, { validateSupergraph: false });
+      this.planning = {
+        supergraph,
+        planner: new QueryPlanner(supergraph),
+        supergraphSchema: supergraph.schema.toGraphQLJSSchema(),
+      };
+    }
+    return this.planning;
   }
 
   /** Open upstream subscriptions (tests check teardown with it). */
@@ -250,8 +267,9 @@ export class SubscriptionBridge {
     const operationName = args.operationName ?? undefined;
     let subscriptionNode: SubscriptionNode;
     try {
-      const operation = operationFromDocument(this.supergraph.apiSchema(), args.document, { operationName });
-      const plan = this.planner.buildQueryPlan(operation);
+      const { supergraph, planner } = this.plans();
+      const operation = operationFromDocument(supergraph.apiSchema(), args.document, { operationName });
+      const plan = planner.buildQueryPlan(operation);
       if (plan.node?.kind !== 'Subscription') {
         return {
           errors: [
@@ -394,7 +412,8 @@ export class SubscriptionBridge {
       operationDocument: args.document,
       operationName: args.operationName ?? undefined,
     });
-    const apiSchema = this.supergraph.apiSchema();
+    const { supergraph, supergraphSchema } = this.plans();
+    const apiSchema = supergraph.apiSchema();
     // Events of one subscription are executed one after another (next() is awaited), so the
     // primary fetch can read the event being executed from `current`.
     return async (event) => {
@@ -404,7 +423,7 @@ export class SubscriptionBridge {
         serviceMap,
         requestContext,
         operationContext,
-        this.supergraphSchema,
+        supergraphSchema,
         apiSchema,
       );
       return result as Result;

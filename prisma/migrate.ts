@@ -5,6 +5,8 @@
  *
  *   tsx prisma/migrate.ts deploy | status | create <name> | resolve-rolled-back <name>
  */
+
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,8 +17,10 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import { type Database, openDatabase } from '../subgraphs/kernel/db.js';
+import { projectPath } from '../subgraphs/kernel/paths.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+// From the repository, also when this module runs compiled from dist/.
+const here = projectPath('prisma');
 const migrationsDir = join(here, 'migrations');
 const filters = { externalTables: [], externalEnums: [] };
 
@@ -102,10 +106,53 @@ async function schemaFiles() {
 }
 
 /** Applies every pending migration; returns the names applied. */
+/**
+ * Whether the database holds exactly the migration folders, each finished, not rolled back and with
+ * the checksum of its file (Prisma's: the SHA-256 of migration.sql), and nothing failed. Anything
+ * else (a new folder, an edited file, a failed or foreign row, no table yet) goes to the engine,
+ * which applies or explains it.
+ */
+export async function migrationsUpToDate(
+  db: Database,
+  list?: Awaited<ReturnType<typeof migrationsList>>,
+): Promise<boolean> {
+  const migrations = list ?? (await migrationsList());
+  const [table] = await db.prisma.$queryRaw<{ present: boolean }[]>`
+    SELECT to_regclass('_prisma_migrations') IS NOT NULL AS present`;
+  if (!table?.present) {
+    return false;
+  }
+  const rows = await db.prisma.$queryRaw<
+    { name: string; checksum: string; finished: boolean; rolledBack: boolean }[]
+  >`SELECT migration_name AS name, checksum, finished_at IS NOT NULL AS finished,
+           rolled_back_at IS NOT NULL AS "rolledBack"
+      FROM _prisma_migrations`;
+  const applied = new Map<string, string>();
+  for (const row of rows) {
+    if (row.rolledBack) {
+      continue;
+    }
+    if (!row.finished || applied.has(row.name)) {
+      return false;
+    }
+    applied.set(row.name, row.checksum);
+  }
+  return (
+    applied.size === migrations.migrationDirectories.length &&
+    migrations.migrationDirectories.every(
+      (m) => applied.get(m.path) === createHash('sha256').update(m.migrationFile.content.value).digest('hex'),
+    )
+  );
+}
+
 export async function deployMigrations(db: Database): Promise<string[]> {
+  const list = await migrationsList();
+  if (await migrationsUpToDate(db, list)) {
+    return []; // the common start: nothing for the engine to do, and its WASM is not loaded
+  }
   const { engine, bound } = await startEngine(db.migrationAdapter());
   try {
-    const out = await engine.applyMigrations({ migrationsList: await migrationsList(), filters });
+    const out = await engine.applyMigrations({ migrationsList: list, filters });
     return out.appliedMigrationNames;
   } catch (error) {
     throw explain(error, bound);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLField, GraphQLSchema } from 'graphql';
+import { projectPath } from '../subgraphs/kernel/paths.js';
 import { toSnake } from './casing.js';
 import { type JsonSchema, RestSchemas } from './json-schema.js';
 import { fieldAliases, routes } from './routes/index.js';
@@ -16,7 +16,7 @@ export interface OpenApiDocument {
 
 /** The legacy REST contract (`contracts/legacy-api-v1.openapi.json`); needed to build, not to run. */
 export function loadContract(): OpenApiDocument {
-  const path = fileURLToPath(new URL('../contracts/legacy-api-v1.openapi.json', import.meta.url));
+  const path = projectPath('contracts', 'legacy-api-v1.openapi.json');
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {

@@ -27,7 +27,10 @@ if (process.argv.length < 3) {
 
 cli.runApp(
   new ServerOptions({
-    agent: fileURLToPath(new URL('./agent.ts', import.meta.url)),
+    // The agent module beside this one: agent.ts from the sources, agent.js from dist/.
+    agent: fileURLToPath(
+      new URL(import.meta.url.endsWith('.ts') ? './agent.ts' : './agent.js', import.meta.url),
+    ),
     agentName: settings.agentName,
     wsURL: settings.livekitUrl as string,
     apiKey: settings.livekitApiKey as string,

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import express, { type Router } from 'express';
+import { projectPath } from '../../subgraphs/kernel/paths.js';
 
 /**
  * The pages that links in mail open (subgraphs/kernel/mailer.ts `mailLink`): plain HTML with one
@@ -10,9 +9,8 @@ import express, { type Router } from 'express';
  * the request is written into the HTML: the script reads the token from the address bar.
  */
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SCRIPT = readFileSync(join(here, 'pages.js'), 'utf8');
-const STYLE = readFileSync(join(here, 'pages.css'), 'utf8');
+const SCRIPT = readFileSync(projectPath('gateway', 'pages', 'pages.js'), 'utf8');
+const STYLE = readFileSync(projectPath('gateway', 'pages', 'pages.css'), 'utf8');
 
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 

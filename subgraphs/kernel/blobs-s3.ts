@@ -7,11 +7,16 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { attachmentDisposition, type BlobHead, type BlobStore, type PresignedUrl } from './blobs.js';
+import {
+  assertS3Settings,
+  attachmentDisposition,
+  type BlobHead,
+  type BlobStore,
+  type PresignedUrl,
+} from './blobs.js';
 import type { Config } from './config.js';
 
 /** The settings an S3 store cannot start without. */
-const REQUIRED = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
 
 /** An object that is not there: S3 answers 404 (`NoSuchKey`, `NotFound`). */
 function isMissing(error: unknown): boolean {
@@ -35,10 +40,7 @@ export class S3BlobStore implements BlobStore {
 
   /** From S3_* settings; a missing one fails start-up with its name. */
   static fromConfig(config: Config): S3BlobStore {
-    const missing = REQUIRED.filter((name) => !config[name]);
-    if (missing.length) {
-      throw new Error(`STORAGE_PROVIDER=s3 needs ${missing.join(', ')} (not set).`);
-    }
+    assertS3Settings(config);
     const client = new S3Client({
       region: config.S3_REGION,
       ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT } : {}),

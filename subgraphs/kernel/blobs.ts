@@ -4,7 +4,6 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { S3BlobStore } from './blobs-s3.js';
 import type { Config } from './config.js';
 
 /** What a stored blob is, as the store reports it. */
@@ -417,13 +416,29 @@ export function storageSigningKey(
   return secrets.derive('storage-url-signing');
 }
 
+const S3_REQUIRED = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+
+/** Fails, naming them, when settings the S3 store needs are missing. */
+export function assertS3Settings(config: Config): void {
+  const missing = S3_REQUIRED.filter((name) => !config[name]);
+  if (missing.length) {
+    throw new Error(`STORAGE_PROVIDER=s3 needs ${missing.join(', ')} (not set).`);
+  }
+}
+
+/** The S3 store (the AWS SDK loads only for it); fails, naming the setting, when one is missing. */
+export async function openS3BlobStore(config: Config): Promise<BlobStore> {
+  const { S3BlobStore } = await import('./blobs-s3.js');
+  return S3BlobStore.fromConfig(config);
+}
+
 /**
  * The configured blob store: `local` (disk under DATA_DIR, URLs signed with `signingKey` and served by
  * the gateway) or `s3` (S3_BUCKET at S3_ENDPOINT; fails here, naming it, when a setting is missing).
  */
-export function createBlobStore(config: Config, signingKey: Buffer): BlobStore {
+export async function createBlobStore(config: Config, signingKey: Buffer): Promise<BlobStore> {
   if (config.STORAGE_PROVIDER === 's3') {
-    return S3BlobStore.fromConfig(config);
+    return openS3BlobStore(config);
   }
   return new LocalBlobStore(localBlobRoot(config.DATA_DIR, tmpdir()), signingKey, config.PUBLIC_URL);
 }

@@ -1,7 +1,12 @@
 import { resolve } from 'node:path';
 import { deployMigrations } from '../../prisma/migrate.js';
-import { type BlobStore, createBlobStore, storageSigningKey } from './blobs.js';
-import { S3BlobStore } from './blobs-s3.js';
+import {
+  assertS3Settings,
+  type BlobStore,
+  createBlobStore,
+  openS3BlobStore,
+  storageSigningKey,
+} from './blobs.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
@@ -37,18 +42,38 @@ export interface KernelOptions {
   migrate?: boolean;
   /** PGlite only: start the database from this data-dir tarball (see DatabaseOptions.snapshot). */
   snapshot?: Blob;
+  /**
+   * The database, already opening (from openConfiguredDatabase): gateway/main.ts starts PGlite
+   * before it loads the rest of the code, so the two overlap.
+   */
+  database?: Promise<Database>;
+}
+
+/** What must fail before anything is opened: mail that could never be delivered, S3 settings missing. */
+export function preflight(config: Config): void {
+  assertMailDeliverable(config);
+  if (config.STORAGE_PROVIDER === 's3') {
+    assertS3Settings(config);
+  }
+}
+
+/** Checks the configuration (preflight), then opens its database: DATABASE_URL, else PGlite under DATA_DIR. */
+export function openConfiguredDatabase(config: Config, snapshot?: Blob): Promise<Database> {
+  preflight(config);
+  return openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR.startsWith('memory://') ? config.DATA_DIR : resolve(config.DATA_DIR),
+    snapshot,
+  });
 }
 
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
-  assertMailDeliverable(config); // before anything is opened
-  // A missing S3 setting fails before anything is opened; the local store's key needs the secret box.
-  const s3 = config.STORAGE_PROVIDER === 's3' ? S3BlobStore.fromConfig(config) : null;
+  preflight(config); // before anything is opened
+  const opening = options.database ?? openConfiguredDatabase(config, options.snapshot);
+  // The local store's key needs the secret box; S3 needs nothing from the database.
+  const s3 = config.STORAGE_PROVIDER === 's3' ? await openS3BlobStore(config) : null;
   const log = createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.DATA_DIR.startsWith('memory://') ? config.DATA_DIR : resolve(config.DATA_DIR),
-    snapshot: options.snapshot,
-  });
+  const database = await opening;
   if (options.migrate) {
     const applied = await deployMigrations(database);
     if (applied.length) {
@@ -61,7 +86,7 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   await bus.start();
   const mailer = new Mailer(database.prisma, config, log);
   const secrets = await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY);
-  const blobs = s3 ?? createBlobStore(config, storageSigningKey(config, secrets));
+  const blobs = s3 ?? (await createBlobStore(config, storageSigningKey(config, secrets)));
   return {
     config,
     database,

@@ -1,4 +1,5 @@
-import nodemailer, { type Transporter } from 'nodemailer';
+import { createRequire } from 'node:module';
+import type { Transporter } from 'nodemailer';
 import type { Config } from './config.js';
 import type { Db } from './db.js';
 import type { Logger } from './logger.js';
@@ -43,6 +44,8 @@ export function assertMailDeliverable(
   }
 }
 
+const loadNodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof import('nodemailer');
+
 /**
  * Sends email over SMTP (nodemailer) when SMTP_URL is set; otherwise only records it in the
  * `email_outbox` table (the embedded default). Every mail is recorded either way; logs name the
@@ -57,7 +60,8 @@ export class Mailer {
     private readonly log: Logger,
   ) {
     assertMailDeliverable(config);
-    this.transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : null;
+    // nodemailer loads only where SMTP is configured (the embedded default records mail only).
+    this.transport = config.SMTP_URL ? loadNodemailer().createTransport(config.SMTP_URL) : null;
   }
 
   /** Sends (or records) a mail; resolves false when SMTP delivery failed. */

@@ -13,7 +13,8 @@ const DATABASE_URL = process.env.DATABASE_URL;
 const children: ChildProcess[] = [];
 
 function start(args: string[], env: Record<string, string>, ready: RegExp): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // As `npm run start:subgraph` / `start:gateway` run them: compiled, from dist/.
+  const child = spawn(process.execPath, ['scripts/start.mjs', ...args], {
     env: {
       ...process.env,
       HOST: '127.0.0.1',
@@ -43,7 +44,7 @@ function start(args: string[], env: Record<string, string>, ready: RegExp): Prom
 
 const subgraph = (name: string, extra: string[] = []) =>
   start(
-    ['subgraphs/main.ts', name, ...extra],
+    ['subgraphs/main', name, ...extra],
     { DATABASE_URL: DATABASE_URL ?? '', SUBGRAPH_PORT: '0' },
     /listening on (\S+)/,
   );
@@ -65,7 +66,7 @@ beforeAll(async () => {
   });
   replicaUrl = started.at(-1) as string;
   const graphql = await start(
-    ['gateway/main.ts', '--gateway-only'],
+    ['gateway/main', '--gateway-only'],
     {
       PORT: '0',
       ...Object.fromEntries(

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '..', '..');
-const SKIP = /^(node_modules|generated|\.data|\.git)(\/|$)|package-lock\.json$|^schema\//;
+const SKIP = /^(node_modules|generated|dist|\.data|\.git)(\/|$)|package-lock\.json$|^schema\//;
 const TEXT = /\.(ts|js|mjs|cjs|json|md|sh|toml|prisma|sql|yml|yaml)$|^\.ci\/run$|^\.gitignore$/;
 
 function trackedFiles(): string[] {

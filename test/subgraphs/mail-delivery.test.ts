@@ -131,7 +131,7 @@ describe('production start-up', () => {
     for (const name of ['DATABASE_URL', 'SMTP_URL', 'MAIL_OUTBOX_ONLY', 'FRONTEND_URL', 'LOG_LEVEL']) {
       delete base[name];
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+    const child = spawn(process.execPath, ['scripts/start.mjs', 'gateway/main'], {
       cwd: ROOT,
       env: { ...base, HOST: '127.0.0.1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -481,15 +481,15 @@ describe('storage on S3 (s3rver)', () => {
 });
 
 describe('blob store configuration', () => {
-  it('fails start-up naming a missing S3 setting', () => {
+  it('fails start-up naming a missing S3 setting', async () => {
     const config = loadConfig({ STORAGE_PROVIDER: 's3', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's' });
-    expect(() => createBlobStore(config, Buffer.alloc(32))).toThrow(/S3_BUCKET/);
+    await expect(createBlobStore(config, Buffer.alloc(32))).rejects.toThrow(/S3_BUCKET/);
   });
 
   it('signs local URLs with the key: another key does not verify them', async () => {
     const config = loadConfig({ DATA_DIR: 'memory://' });
-    const a = createBlobStore(config, Buffer.alloc(32, 1)) as LocalBlobStore;
-    const b = createBlobStore(config, Buffer.alloc(32, 2)) as LocalBlobStore;
+    const a = (await createBlobStore(config, Buffer.alloc(32, 1))) as LocalBlobStore;
+    const b = (await createBlobStore(config, Buffer.alloc(32, 2))) as LocalBlobStore;
     const { url } = await a.presignDownload('t/o/f.txt', 'f.txt', 60);
     const parsed = new URL(url);
     const query = Object.fromEntries(parsed.searchParams);

@@ -15,63 +15,13 @@ import { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { ConversationMessage } from '../../../generated/prisma/client.js';
 import type { Config } from '../../kernel/config.js';
 import type { ConversationsCtx } from '../db.js';
-import type { AgentRunPlan, AgentRunSpec } from './agents-client.js';
+import type { AgentRunPlan } from './agents-client.js';
 import { agentsClient } from './agents-client.js';
+import { type LedgerItem, modelOf, noUsage, type ProviderFailure, type RunOutcome } from './outcome.js';
 import type { TurnStream } from './turn-stream.js';
 
 // Traces would go to OpenAI's tracing API; the platform keeps its own ledger instead.
 setTracingDisabled(true);
-
-/** One run item of a turn, as the ledger keeps it. */
-export interface LedgerItem {
-  runItemType: string;
-  runItemName: string | null;
-  role: string | null;
-  agent: string | null;
-  toolCallId?: string | null;
-  toolName?: string | null;
-  model?: string | null;
-  contentText?: string | null;
-  callArguments?: unknown;
-  callOutput?: unknown;
-  responseId?: string | null;
-}
-
-export interface RunOutcome {
-  status: 'completed' | 'incomplete' | 'cancelled' | 'failed';
-  text: string;
-  structuredOutput: unknown;
-  agent: string;
-  handoffs: number;
-  items: LedgerItem[];
-  usage: {
-    requests: number;
-    inputTokens: number;
-    outputTokens: number;
-    totalTokens: number;
-    cachedInputTokens: number;
-    reasoningTokens: number;
-  };
-  model: string;
-  error: ProviderFailure | null;
-}
-
-export interface ProviderFailure {
-  message: string;
-  retryable: boolean;
-  /** HTTP status of the provider's answer, when it answered. */
-  status: number | null;
-}
-
-/** Usage of a run that reported none (failed or cancelled before the provider's usage arrived). */
-export const noUsage = (requests = 0): RunOutcome['usage'] => ({
-  requests,
-  inputTokens: 0,
-  outputTokens: 0,
-  totalTokens: 0,
-  cachedInputTokens: 0,
-  reasoningTokens: 0,
-});
 
 /** A provider failure as the stream's `error` payload says it: timeouts, 429 and 5xx are retryable. */
 export function providerFailure(error: unknown): ProviderFailure {
@@ -97,7 +47,8 @@ export function providerFailure(error: unknown): ProviderFailure {
 }
 
 /** The model an agent runs on: CHAT_MODEL overrides every agent's own (for local servers). */
-export const modelOf = (config: Config, spec: AgentRunSpec) => config.CHAT_MODEL ?? spec.model;
+/** The caller's new message as model input. */
+export const userInput = (text: string): AgentInputItem => user(text);
 
 /** The history as model input: stored messages, then (for summarize) the summary first. */
 export function historyInput(

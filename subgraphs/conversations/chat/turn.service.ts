@@ -1,4 +1,3 @@
-import { user } from '@openai/agents-core';
 import type OpenAI from 'openai';
 import type { ChatTurn, Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
 import {
@@ -18,7 +17,7 @@ import type { ConversationsCtx, ConversationsTx } from '../db.js';
 import { type AgentRunPlan, agentsClient, type GuardrailEvaluationView } from './agents-client.js';
 import { ChatRequest, type ChatRequestInput } from './chat-input.js';
 import { historyWindow, memoryPlan, userTurns } from './memory.js';
-import { historyInput, type LedgerItem, modelOf, noUsage, type RunOutcome, runAgents } from './run-turn.js';
+import { type LedgerItem, modelOf, noUsage, type RunOutcome } from './outcome.js';
 import {
   chatControlStream,
   chatStream,
@@ -32,6 +31,9 @@ const running = new Map<string, { abort: AbortController; done: Promise<TurnResu
 
 /** The tenant's activity stream (read by the activity issue). */
 const activityStream = (tenantId: string) => `activity:${tenantId}`;
+
+/** The agents SDK and the run loop, loaded on the first turn (they are most of what start would load). */
+const agentsRuntime = () => import('./run-turn.js');
 
 export type TurnStatus =
   | 'queued'
@@ -375,6 +377,7 @@ async function runTurn(
       });
     } else {
       const input = await memoryInput(ctx, args, stream);
+      const { runAgents } = await agentsRuntime();
       outcome = await runAgents(ctx, {
         client: args.client,
         plan,
@@ -535,8 +538,9 @@ async function memoryInput(
   stream: TurnStream,
 ) {
   const { conversation, request } = args;
+  const { historyInput, userInput } = await agentsRuntime();
   if (args.isNew) {
-    return [user(request.message)]; // nothing before it: no history to read
+    return [userInput(request.message)]; // nothing before it: no history to read
   }
   const all = await ctx.db.conversationMessage.findMany({
     where: { conversationId: conversation.id },

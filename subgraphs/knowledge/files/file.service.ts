@@ -15,7 +15,7 @@ import {
   ChunkingStrategy,
   chunkingOptions,
   chunkingStrategyOf,
-} from '../ingest/chunk.js';
+} from '../ingest/chunking-strategy.js';
 import { resolveMimeType } from '../ingest/extract.js';
 
 /** The ingest job queue. */

@@ -6,7 +6,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { KnowledgeCtx, KnowledgeTx } from '../db.js';
 import { embedderFor } from '../embeddings/embedder.js';
 import { assertEmbeddingSpace } from '../embeddings/embedding-space.js';
-import { chunkSections, type TextChunk } from '../ingest/chunk.js';
+import type { TextChunk } from '../ingest/chunk.js';
 import { ExtractionError, extractText } from '../ingest/extract.js';
 import { fileChunking, INGEST_QUEUE, type IngestJobPayload, publishFileEvent } from './file.service.js';
 
@@ -95,6 +95,8 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
       let chunks: TextChunk[];
       try {
         const sections = await extractText(bytes, file.mimeType);
+        // The tokenizer loads with the first file chunked (its tables take a while to build).
+        const { chunkSections } = await import('../ingest/chunk.js');
         chunks = chunkSections(sections, fileChunking(ctx, file));
       } catch (error) {
         throw error instanceof ExtractionError ? new PermanentJobError(error.message) : error;

@@ -16,7 +16,7 @@ import {
   encodeGenerator,
 } from 'gpt-tokenizer/encoding/o200k_base';
 import { O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
-import { z } from 'zod';
+import type { ChunkingOptions } from './chunking-strategy.js';
 import type { ExtractedSection } from './extract.js';
 
 /** User text is data: `<|endoftext|>` in a document is counted as the characters it is, never a special token. */
@@ -27,65 +27,12 @@ export function countTokens(text: string): number {
   return text ? countO200k(text, PLAIN) : 0;
 }
 
-/** How big chunks are: at most `maxTokens` tokens, consecutive chunks sharing about `overlapTokens`. */
-export interface ChunkingOptions {
-  maxTokens: number;
-  overlapTokens: number;
-}
-
 /** One chunk of a file: `ordinal` from 0 in document order, `page` (1-based) the page it starts on. */
 export interface TextChunk {
   ordinal: number;
   text: string;
   tokenCount: number;
   page?: number;
-}
-
-/**
- * OpenAI's `chunking_strategy`, as its API documents it (snake_case JSON): `{type: 'auto'}` (the
- * deployment's default, OpenAI's 800 / 400) or `{type: 'static', static: {max_chunk_size_tokens:
- * 100–4096, chunk_overlap_tokens: 0 … max_chunk_size_tokens / 2}}`.
- */
-export const ChunkingStrategy = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('auto') }),
-  z.strictObject({
-    type: z.literal('static'),
-    static: z
-      .strictObject({
-        max_chunk_size_tokens: z.number().int().min(100).max(4096),
-        chunk_overlap_tokens: z.number().int().min(0),
-      })
-      .refine((s) => s.chunk_overlap_tokens <= s.max_chunk_size_tokens / 2, {
-        message: 'chunk_overlap_tokens must not exceed half of max_chunk_size_tokens',
-        path: ['chunk_overlap_tokens'],
-      }),
-  }),
-]);
-export type ChunkingStrategy = z.infer<typeof ChunkingStrategy>;
-
-/** The options a strategy means: `auto` or none → the defaults (KNOWLEDGE_CHUNK_TOKENS / _OVERLAP_TOKENS). */
-export function chunkingOptions(
-  strategy: ChunkingStrategy | null | undefined,
-  defaults: ChunkingOptions,
-): ChunkingOptions {
-  if (strategy?.type === 'static') {
-    return {
-      maxTokens: strategy.static.max_chunk_size_tokens,
-      overlapTokens: strategy.static.chunk_overlap_tokens,
-    };
-  }
-  return { maxTokens: defaults.maxTokens, overlapTokens: defaults.overlapTokens };
-}
-
-/** The strategy a file was chunked with, as OpenAI's responses show it (always `static`, resolved). */
-export function chunkingStrategyOf(options: ChunkingOptions): {
-  type: 'static';
-  static: { max_chunk_size_tokens: number; chunk_overlap_tokens: number };
-} {
-  return {
-    type: 'static',
-    static: { max_chunk_size_tokens: options.maxTokens, chunk_overlap_tokens: options.overlapTokens },
-  };
 }
 
 /** Boundary kinds, best last. */

@@ -5,9 +5,7 @@
  * whose message is what the file's `error` shows its owner.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
-import { type HtmlToTextOptions, htmlToText } from 'html-to-text';
-import mammoth from 'mammoth';
-import { PDFParse } from 'pdf-parse';
+import type { HtmlToTextOptions } from 'html-to-text';
 import { bareMediaType } from '../../kernel/blobs.js';
 
 const PDF = 'application/pdf';
@@ -166,7 +164,7 @@ async function extractByType(bytes: Uint8Array, type: string): Promise<Extracted
     case DOCX:
       return [{ text: await extractDocx(bytes) }];
     case HTML:
-      return [{ text: extractHtml(decodeText(bytes)) }];
+      return [{ text: await extractHtml(decodeText(bytes)) }];
     case CSV:
       return [{ text: extractCsv(decodeText(bytes)) }];
     case JSON_TYPE:
@@ -225,7 +223,9 @@ function decodeText(bytes: Uint8Array): string {
 /** pdf-parse's page marker (`-- 1 of 3 --`), in case a page's own text carries one. */
 const PAGE_MARKER = /^\s*-- \d+ of \d+ --\s*$/gm;
 
+// The PDF, DOCX and HTML readers load on first use: start-up never pays for them.
 async function extractPdf(bytes: Uint8Array): Promise<ExtractedSection[]> {
+  const { PDFParse } = await import('pdf-parse');
   // pdf.js transfers (detaches) the buffer it is given: hand it a copy, never the caller's bytes.
   const parser = new PDFParse({ data: new Uint8Array(bytes), verbosity: 0 });
   try {
@@ -242,6 +242,7 @@ async function extractPdf(bytes: Uint8Array): Promise<ExtractedSection[]> {
 }
 
 async function extractDocx(bytes: Uint8Array): Promise<string> {
+  const { default: mammoth } = await import('mammoth');
   try {
     const result = await mammoth.extractRawText({ buffer: Buffer.from(bytes) });
     return result.value;
@@ -273,7 +274,8 @@ const HTML_OPTIONS: HtmlToTextOptions = {
   ],
 };
 
-function extractHtml(html: string): string {
+async function extractHtml(html: string): Promise<string> {
+  const { htmlToText } = await import('html-to-text');
   try {
     return htmlToText(html, HTML_OPTIONS);
   } catch (error) {

@@ -20,7 +20,7 @@ import {
   ChunkingStrategy,
   chunkingOptions,
   chunkingStrategyOf,
-} from '../ingest/chunk.js';
+} from '../ingest/chunking-strategy.js';
 import { EXTRACTABLE_MIME_TYPES } from '../ingest/extract.js';
 import { AttributeFilter, attributeFilterSql } from '../search/filters.js';
 import { searchChunks } from '../search/search.service.js';

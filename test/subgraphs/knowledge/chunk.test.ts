@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { chunkSections, countTokens, type TextChunk } from '../../../subgraphs/knowledge/ingest/chunk.js';
 import {
   ChunkingStrategy,
   chunkingOptions,
   chunkingStrategyOf,
-  chunkSections,
-  countTokens,
-  type TextChunk,
-} from '../../../subgraphs/knowledge/ingest/chunk.js';
+} from '../../../subgraphs/knowledge/ingest/chunking-strategy.js';
 
 const ENGLISH = (
   'the of and to in is was for on that with as by at from his her they this have had not are but ' +
