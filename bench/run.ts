@@ -13,6 +13,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type RunningGateway, readSupergraph, startGateway } from '../gateway/create-gateway.js';
+import { enumValueName } from '../subgraphs/kernel/builder.js';
 import { type Account, bootStack, type TestStack } from '../test/kit/stack.js';
 import { type RunningHive, startHive } from './hive.js';
 import { type Loadgen, startLoadgen } from './loadgen-client.js';
@@ -137,7 +138,7 @@ function fail(message: string): never {
 
 const camel = (key: string) => key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 
-/** REST (snake_case, `conversation_id`) back to the GraphQL shape. */
+/** REST (snake_case, `conversation_id`, legacy enum strings) back to the GraphQL shape. */
 function restToGraphQL(value: unknown): unknown {
   if (Array.isArray(value)) {
     return value.map(restToGraphQL);
@@ -146,7 +147,8 @@ function restToGraphQL(value: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([k, v]) => [
         k === 'conversation_id' ? 'id' : camel(k),
-        restToGraphQL(v),
+        // A closed set: REST carries the legacy string (`active`), GraphQL the enum name (`ACTIVE`).
+        k === 'status' && typeof v === 'string' ? enumValueName(v) : restToGraphQL(v),
       ]),
     );
   }

@@ -148,7 +148,7 @@ export async function runStartupBench(): Promise<StartupResult> {
   const rows = [
     ratioRow(
       {
-        id: 'S1',
+        id: 'ST1',
         scenario: `start on an existing data directory, spawn → /health (goal ≤ ${GOALS.existing} s)`,
         a: 'npm',
         b: 'tsx',
@@ -159,7 +159,7 @@ export async function runStartupBench(): Promise<StartupResult> {
     ),
     ratioRow(
       {
-        id: 'S2',
+        id: 'ST2',
         scenario: `start on a fresh data directory (migrations), spawn → /health (goal ≤ ${GOALS.fresh} s)`,
         a: 'npm',
         b: 'tsx',

@@ -231,3 +231,52 @@ describe('notifications carry the event', () => {
     expect(received).toEqual(replayed);
   });
 });
+
+describe('events published at once', () => {
+  it('are numbered per stream in publish order, delivered live in order, and a bad one fails alone', async () => {
+    const bus = t.stack.kernel.bus;
+    const streams = Array.from({ length: 8 }, (_, i) => `burst-test:${owner.tenantId}:${i}`);
+    const subs = await Promise.all(
+      streams.map(async (s) => bus.subscribe<{ i: number }>(s, await bus.headOf(s))),
+    );
+    const perStream = 25;
+    // Published in one go: on PGlite they share statements (group commit), on PostgreSQL they race.
+    const published = streams.flatMap((stream, k) =>
+      Array.from({ length: perStream }, (_, i) =>
+        bus.publish({ stream, type: 'delta', tenantId: owner.tenantId, payload: { i, k } }),
+      ),
+    );
+    const bad = bus.publish({
+      stream: streams[0] as string,
+      type: 'delta',
+      tenantId: 'not-a-uuid',
+      payload: {},
+    });
+    const seqs = await Promise.all(published);
+    await expect(bad).rejects.toThrow();
+    streams.forEach((_, k) => {
+      const mine = seqs.slice(k * perStream, (k + 1) * perStream);
+      // PostgreSQL appends concurrently: numbers are 1…n per stream, in publish order on PGlite.
+      expect([...mine].sort((a, b) => Number(a - b))).toEqual(
+        Array.from({ length: perStream }, (_, i) => BigInt(i + 1)),
+      );
+      if (t.stack.kernel.database.kind === 'pglite') {
+        expect(mine).toEqual(Array.from({ length: perStream }, (_, i) => BigInt(i + 1)));
+      }
+    });
+    for (const [k, sub] of subs.entries()) {
+      const got: { seq: bigint; i: number }[] = [];
+      for (let n = 0; n < perStream; n++) {
+        const { value } = await sub.next();
+        got.push({ seq: value.seq, i: value.payload.i });
+      }
+      await sub.return?.();
+      expect(got.map((g) => g.seq)).toEqual(Array.from({ length: perStream }, (_, i) => BigInt(i + 1)));
+      const stored = await bus.read(streams[k] as string, 0n);
+      expect(stored.map((e) => [e.seq, (e.payload as { i: number }).i])).toEqual(
+        got.map((g) => [g.seq, g.i]),
+      );
+    }
+    expect(await bus.headOf(streams[0] as string)).toBe(BigInt(perStream));
+  });
+});
