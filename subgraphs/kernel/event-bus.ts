@@ -424,7 +424,11 @@ export class EventBus {
     }
     this.pending.push(pending);
     if (!this.flushing) {
-      void this.flush();
+      // From the end of this turn of the event loop: PGlite runs a statement synchronously, so a
+      // flush started at once would take this one event alone before the next timer or socket
+      // callback could add its own.
+      this.flushing = true;
+      setImmediate(() => void this.flush());
     }
     return appended;
   }
@@ -434,7 +438,6 @@ export class EventBus {
 
   /** Appends what is pending, a batch per statement, until nothing is; one failed batch goes event by event. */
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.pending.length) {
         const batch = this.pending.splice(0, MAX_BATCH);
