@@ -182,6 +182,8 @@ export class SubscriptionBridge {
   private planning?: { supergraph: Supergraph; planner: QueryPlanner; supergraphSchema: GraphQLSchema };
   readonly apiSchema: GraphQLSchema;
   private readonly clients = new Map<string, Client>();
+  /** Open live subscriptions shared by identical subscribers (see SharedSubscription). */
+  private readonly shared = new Map<string, SharedSubscription>();
   private readonly pickReplica = new Map<string, () => string>();
   private active = 0;
 
@@ -296,12 +298,51 @@ export class SubscriptionBridge {
     }
     // graphql-ws sends this same object again when it resubscribes after a reconnect, so updating
     // its `after` as events are delivered makes the retry resume from the last cursor delivered.
-    const request = {
+    const request: UpstreamRequest = {
       query: resume?.query ?? primary.operation,
       variables: upstreamVariables,
       ...(primary.operationName ? { operationName: primary.operationName } : {}),
       extensions: { authorization: args.contextValue.authorization, headers: args.contextValue.forwarded },
     };
+    // A live subscription (no cursor to replay from) identical to one already open, same operation,
+    // variables and credential, shares its upstream subscription and its execution per event.
+    if (!(typeof resume?.initial === 'string')) {
+      const key = JSON.stringify([
+        primary.serviceName,
+        request.query,
+        request.variables,
+        request.extensions,
+        print(args.document),
+        variables,
+        operationName ?? null,
+      ]);
+      let group = this.shared.get(key);
+      if (!group) {
+        const created = new SharedSubscription(
+          () => this.open(primary, subscriptionNode, args, request, resume),
+          () => {
+            if (this.shared.get(key) === created) {
+              this.shared.delete(key);
+            }
+          },
+        );
+        group = created;
+        this.shared.set(key, group);
+      }
+      return group.join();
+    }
+    return this.open(primary, subscriptionNode, args, request, resume);
+  }
+
+  /** One upstream subscription of the primary fetch, each event through the rest of the plan. */
+  private open(
+    primary: FetchNode,
+    subscriptionNode: SubscriptionNode,
+    args: BridgeSubscribeArgs,
+    request: UpstreamRequest,
+    resume: ReturnType<typeof resumable>,
+  ): AsyncIterableIterator<Result> {
+    const upstreamVariables = request.variables;
     let lastCursor: string | null = typeof resume?.initial === 'string' ? resume.initial : null;
     const upstream = this.client(this.nextReplica(primary.serviceName)).iterate<Record<string, unknown>>(
       request,
@@ -433,5 +474,143 @@ export class SubscriptionBridge {
   async close(): Promise<void> {
     await Promise.all([...this.clients.values()].map((c) => c.dispose()));
     this.clients.clear();
+  }
+}
+
+interface UpstreamRequest {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName?: string;
+  extensions: Record<string, unknown>;
+}
+
+/** Results a shared subscriber may hold unread before it is ended (it can resubscribe with its cursor). */
+const MAX_UNREAD = 1000;
+
+interface Member {
+  queue: Result[];
+  wake: (() => void) | null;
+  done: boolean;
+}
+
+/**
+ * One upstream subscription and one execution per event, for any number of identical live
+ * subscribers (as the Apollo Router deduplicates subscriptions): a thousand tabs on one stream cost
+ * the subgraph one subscription, and the gateway one plan execution per event; each subscriber only
+ * serialises what it is sent. Results are shared, read-only. A subscriber more than MAX_UNREAD
+ * results behind is ended with an error rather than buffered without bound. The upstream closes
+ * with its last subscriber.
+ */
+class SharedSubscription {
+  private readonly members = new Set<Member>();
+  private source: AsyncIterableIterator<Result> | null = null;
+
+  constructor(
+    private readonly open: () => AsyncIterableIterator<Result>,
+    private readonly onClosed: () => void,
+  ) {}
+
+  join(): AsyncIterableIterator<Result> {
+    const member: Member = { queue: [], wake: null, done: false };
+    this.members.add(member);
+    if (!this.source) {
+      this.source = this.open();
+      void this.pump(this.source);
+    }
+    const leave = async () => {
+      if (!member.done) {
+        member.done = true;
+        member.wake?.();
+      }
+      this.members.delete(member);
+      if (this.members.size === 0) {
+        await this.close();
+      }
+    };
+    const iterator: AsyncIterableIterator<Result> = {
+      next: async () => {
+        for (;;) {
+          const value = member.queue.shift();
+          if (value !== undefined) {
+            return { done: false, value };
+          }
+          if (member.done) {
+            await leave();
+            return { done: true, value: undefined };
+          }
+          await new Promise<void>((resolve) => {
+            member.wake = resolve;
+          });
+          member.wake = null;
+        }
+      },
+      return: async () => {
+        member.queue = [];
+        await leave();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  private async pump(source: AsyncIterableIterator<Result>): Promise<void> {
+    try {
+      for (;;) {
+        const r = await source.next();
+        if (r.done || this.source !== source) {
+          break;
+        }
+        for (const member of this.members) {
+          if (member.done) {
+            continue;
+          }
+          if (member.queue.length >= MAX_UNREAD) {
+            member.queue.push({
+              errors: [
+                new GraphQLError(
+                  'The subscriber fell too far behind; subscribe again with its last cursor.',
+                  {
+                    extensions: { code: 'SUBSCRIPTION_BEHIND' },
+                  },
+                ),
+              ],
+            });
+            member.done = true;
+          } else {
+            member.queue.push(r.value);
+          }
+          member.wake?.();
+        }
+        if ((r.value as { errors?: unknown[] }).errors?.length && !(r.value as { data?: unknown }).data) {
+          break; // the upstream failed: its error was the last result
+        }
+      }
+    } catch (error) {
+      if (this.source === source) {
+        for (const member of this.members) {
+          member.queue.push({ errors: [new GraphQLError(String((error as Error)?.message ?? error))] });
+        }
+      }
+    } finally {
+      // Unless every subscriber left first (close() ended this source already): the stream is over
+      // for those still here; a later subscriber opens a new group.
+      if (this.source === source) {
+        for (const member of this.members) {
+          member.done = true;
+          member.wake?.();
+        }
+        await this.close();
+      }
+    }
+  }
+
+  private async close(): Promise<void> {
+    const source = this.source;
+    if (source) {
+      this.source = null;
+      this.onClosed();
+      await source.return?.();
+    }
   }
 }

@@ -114,6 +114,60 @@ describe('upstream reconnects', () => {
   );
 });
 
+describe('identical live subscriptions', () => {
+  let t: TestStack;
+  let owner: Account;
+  let other: Account;
+
+  beforeAll(async () => {
+    t = await bootStack();
+    [owner, other] = await Promise.all([t.register(), t.register()]);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('share one upstream subscription; each subscriber gets every event; the last to leave closes it', async () => {
+    const created = await t.gql<{ createConversation: { id: string } }>(
+      'mutation { createConversation(input: { displayName: "Shared" }) { id } }',
+      {},
+      owner.accessToken,
+    );
+    const id = created.data?.createConversation.id as string;
+    const bridge = t.stack.gateway.subscriptions;
+    const before = bridge.activeSubscriptions;
+    const clients = [t.ws(owner.accessToken), t.ws(owner.accessToken), t.ws(owner.accessToken)];
+    const streams = clients.map((c) =>
+      c.iterate<{ conversationEvents: { displayName: string } }>({ query: EVENTS_VAR, variables: { id } }),
+    );
+    const firsts = streams.map((s) => s.next());
+    await eventually(() => t.stack.kernel.bus.subscriberCount > 0);
+    await eventually(() => bridge.activeSubscriptions === before + 1);
+    // Another user's subscription is never merged with the owner's (it is refused on its own).
+    const foreign = t.ws(other.accessToken).iterate({ query: EVENTS_VAR, variables: { id } });
+    const refused = await foreign.next();
+    expect(refused.value?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const rename = (n: string) =>
+      t.gql(
+        'mutation ($id: ID!, $n: String!) { renameConversation(conversationId: $id, displayName: $n) { id } }',
+        { id, n },
+        owner.accessToken,
+      );
+    await rename('one');
+    const got = await Promise.all(firsts);
+    expect(got.map((r) => r.value?.data?.conversationEvents.displayName)).toEqual(['one', 'one', 'one']);
+    // One subscriber leaves: the others keep receiving over the same upstream.
+    await streams[0]?.return?.();
+    await rename('two');
+    const second = await Promise.all(streams.slice(1).map((s) => s.next()));
+    expect(second.map((r) => r.value?.data?.conversationEvents.displayName)).toEqual(['two', 'two']);
+    expect(bridge.activeSubscriptions).toBe(before + 1);
+    await Promise.all(streams.slice(1).map((s) => s.return?.()));
+    await eventually(() => bridge.activeSubscriptions === before && t.stack.kernel.bus.subscriberCount === 0);
+    await Promise.all(clients.map((c) => c.dispose()));
+  });
+});
+
 const EVENTS_VAR = `subscription ($id: ID!, $after: String) {
   conversationEvents(conversationId: $id, after: $after) { cursor displayName conversation { user { email } } }
 }`;
