@@ -152,7 +152,13 @@ async function runLeg(
     transport: leg.transport ?? 'ws',
     sseBaseUrl: t.url,
   });
-  await waitFor(() => bus.subscriberCount >= clients.length, 90_000, 'stream subscribers');
+  // Identical subscribers share one upstream (one bus subscriber per stream): count them at the gateway.
+  const gateway = t.stack.gateway.subscriptions;
+  await waitFor(
+    () => gateway.subscriberCount >= clients.length && bus.subscriberCount >= ids.length,
+    90_000,
+    'stream subscribers',
+  );
   await sleep(300); // each stream's hub reads its head before anything is published
   const cpu = process.cpuUsage();
   const started = nowMs();

@@ -224,6 +224,17 @@ export class SubscriptionBridge {
     return this.planning;
   }
 
+  /** Subscribers served, shared or not (a shared upstream counts each of its subscribers). */
+  get subscriberCount(): number {
+    let shared = 0;
+    let upstreams = 0;
+    for (const group of this.shared.values()) {
+      shared += group.size;
+      upstreams += group.isOpen ? 1 : 0;
+    }
+    return this.active - upstreams + shared;
+  }
+
   /** Open upstream subscriptions (tests check teardown with it). */
   get activeSubscriptions(): number {
     return this.active;
@@ -509,6 +520,14 @@ class SharedSubscription {
     private readonly open: () => AsyncIterableIterator<Result>,
     private readonly onClosed: () => void,
   ) {}
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  get isOpen(): boolean {
+    return this.source !== null;
+  }
 
   join(): AsyncIterableIterator<Result> {
     const member: Member = { queue: [], wake: null, done: false };
