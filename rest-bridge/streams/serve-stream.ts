@@ -58,6 +58,7 @@ export async function serveStream(
         ? { precheck: { document: compiled.precheck, variables } }
         : {}),
       origin,
+      frameCache: compiled,
       subscription: { document: compiled.subscription, variables },
       frame: (data) => {
         const { cursor, ...event } = data[stream.field] as { cursor: string } & Record<string, unknown>;

@@ -22,6 +22,32 @@ export interface SseStreamSpec {
   frame: (data: Record<string, unknown>) => { id: string; data: unknown };
   /** Where the GraphQL arguments came from, for the `loc` of validation errors. */
   origin: ArgumentOrigin;
+  /**
+   * The same for every request whose frames are alike (the stream's route): a result the gateway
+   * shares between identical subscribers is then framed and serialised once for all of them.
+   */
+  frameCache?: object;
+}
+
+const frameTexts = new WeakMap<object, WeakMap<object, string>>();
+
+/** The SSE frame of a result, serialised once per result and stream route. */
+function frameText(spec: SseStreamSpec, value: object, data: Record<string, unknown>): string {
+  const texts = spec.frameCache ? frameTexts.get(spec.frameCache) : undefined;
+  const cached = texts?.get(value);
+  if (cached !== undefined) {
+    return cached;
+  }
+  const frame = spec.frame(data);
+  const text = `id: ${frame.id}\ndata: ${JSON.stringify(frame.data)}\n\n`;
+  if (spec.frameCache) {
+    if (texts) {
+      texts.set(value, text);
+    } else {
+      frameTexts.set(spec.frameCache, new WeakMap([[value, text]]));
+    }
+  }
+  return text;
 }
 
 function sendError(res: ServerResponse, errors: readonly GraphQLFormattedError[], origin: ArgumentOrigin) {
@@ -95,8 +121,7 @@ export async function serveSse(
         break;
       }
       if (value.data) {
-        const frame = spec.frame(value.data);
-        if (!res.write(`id: ${frame.id}\ndata: ${JSON.stringify(frame.data)}\n\n`)) {
+        if (!res.write(frameText(spec, value, value.data))) {
           // A slow reader: pull the next event only once this one is on its way, so a long replay
           // is read page by page as the client takes it instead of piling up in memory.
           await drained(res);
