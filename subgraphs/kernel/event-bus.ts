@@ -333,7 +333,6 @@ const MAX_BATCH = 200;
 /** An event waiting for the group commit of `EventBus.publish`. */
 interface PendingEvent {
   input: PublishInput;
-  payload: string;
   createdAt: Date;
   note: { before: string; after: string } | null;
   resolve: (seq: bigint) => void;
@@ -408,7 +407,6 @@ export class EventBus {
     const createdAt = new Date();
     const pending: PendingEvent = {
       input,
-      payload: JSON.stringify(input.payload),
       createdAt,
       note: notification(input, createdAt),
       resolve: () => undefined,
@@ -419,7 +417,7 @@ export class EventBus {
       pending.reject = reject;
     });
     if (this.database.kind !== 'pglite') {
-      this.appendOne(pending).then(pending.resolve, pending.reject);
+      this.append(pending).then(pending.resolve, pending.reject);
       return appended;
     }
     this.pending.push(pending);
@@ -441,18 +439,19 @@ export class EventBus {
     try {
       while (this.pending.length) {
         const batch = this.pending.splice(0, MAX_BATCH);
-        if (batch.length === 1) {
-          const [only] = batch as [PendingEvent];
-          await this.appendOne(only).then(only.resolve, only.reject);
-          continue;
-        }
         try {
           const seqs = await this.appendMany(batch);
-          batch.forEach((p, i) => p.resolve(seqs[i] as bigint));
-        } catch {
+          batch.forEach((p, i) => {
+            p.resolve(seqs[i] as bigint);
+          });
+        } catch (error) {
+          if (batch.length === 1) {
+            batch[0]?.reject(error);
+            continue;
+          }
           // One bad event (say, a tenant id that is not a UUID) must not fail those batched with it.
           for (const p of batch) {
-            await this.appendOne(p).then(p.resolve, p.reject);
+            await this.append(p).then(p.resolve, p.reject);
           }
         }
       }
@@ -461,37 +460,13 @@ export class EventBus {
     }
   }
 
-  private async appendOne(p: PendingEvent): Promise<bigint> {
-    const { input, note } = p;
-    // Without an event in the notification, both halves are empty and the stream name is sent.
-    const [row] = await this.database.prisma.$queryRaw<{ seq: bigint }[]>`
-      WITH allocated AS (
-        INSERT INTO event_stream (stream, "lastSeq") VALUES (${input.stream}, 1)
-        ON CONFLICT (stream) DO UPDATE SET "lastSeq" = event_stream."lastSeq" + 1
-        RETURNING "lastSeq"
-      ), appended AS (
-        INSERT INTO event (stream, seq, type, "tenantId", payload, "createdAt")
-        SELECT ${input.stream}, "lastSeq", ${input.type}, ${input.tenantId ?? null}::uuid, ${p.payload}::jsonb,
-               ${p.createdAt}::timestamptz
-        FROM allocated
-        RETURNING seq
-      )
-      SELECT appended.seq FROM appended
-      CROSS JOIN LATERAL (
-        SELECT pg_notify(
-          ${CHANNEL},
-          CASE WHEN ${note !== null} THEN ${note?.before ?? ''} || appended.seq::text || ${note?.after ?? ''}
-               ELSE ${input.stream} END
-        )
-      ) AS notified`;
-    if (!row) {
-      throw new Error('event not appended');
-    }
-    return row.seq;
+  private async append(p: PendingEvent): Promise<bigint> {
+    const [seq] = await this.appendMany([p]);
+    return seq as bigint;
   }
 
   /**
-   * Appends several events in one statement: each stream's counter moves by its count (counters
+   * Appends events in one statement: each stream's counter moves by its count (counters
    * locked in stream order), each event gets the next numbers of its stream in publish order, and
    * the notifications go out in publish order. Returns the sequence numbers in input order.
    */

@@ -68,7 +68,7 @@ export function openConfiguredDatabase(config: Config, snapshot?: Blob): Promise
 }
 
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
-  preflight(config); // before anything is opened
+  // openConfiguredDatabase ran the preflight checks before opening anything (here or in main.ts).
   const opening = options.database ?? openConfiguredDatabase(config, options.snapshot);
   // The local store's key needs the secret box; S3 needs nothing from the database.
   const s3 = config.STORAGE_PROVIDER === 's3' ? await openS3BlobStore(config) : null;
