@@ -41,10 +41,10 @@ export class KeyRing {
       const jwk = JSON.parse(this.config.JWT_PRIVATE_JWK) as JWK;
       const { d: _d, ...publicJwk } = jwk;
       const kid = jwk.kid ?? 'env';
-      await this.db.signingKey.upsert({
-        where: { kid },
-        create: { kid, publicJwk: publicJwk as object },
-        update: {},
+      // ON CONFLICT DO NOTHING: processes starting together with the same key all succeed.
+      await this.db.signingKey.createMany({
+        data: [{ kid, publicJwk: publicJwk as object }],
+        skipDuplicates: true,
       });
       this.signer = { kid, key: await importJWK(jwk, 'EdDSA') };
     }

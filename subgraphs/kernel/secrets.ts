@@ -13,10 +13,11 @@ export class SecretBox {
       return new SecretBox(createHash('sha256').update(configured).digest());
     }
     const name = 'data_encryption_key';
-    await db.kernelSecret.upsert({
-      where: { name },
-      create: { name, value: randomBytes(32).toString('base64') },
-      update: {},
+    // INSERT … ON CONFLICT DO NOTHING: processes starting together on a fresh database agree on the
+    // first key written (an upsert is a read then an insert, and the second insert failed).
+    await db.kernelSecret.createMany({
+      data: [{ name, value: randomBytes(32).toString('base64') }],
+      skipDuplicates: true,
     });
     const row = await db.kernelSecret.findUniqueOrThrow({ where: { name } });
     return new SecretBox(Buffer.from(row.value, 'base64'));
