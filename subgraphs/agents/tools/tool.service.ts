@@ -163,11 +163,12 @@ async function ensureSigningSecret(
   ctx: AgentsCtx,
   tenantId: string,
 ): Promise<{ createdAt: Date }> {
-  return tx.toolSigningSecret.upsert({
-    where: { tenantId },
-    create: { tenantId, ciphertext: ctx.secrets.seal(randomToken(32)) },
-    update: {},
+  // ON CONFLICT DO NOTHING, then read: two first tools of a tenant at once agree on one secret.
+  await tx.toolSigningSecret.createMany({
+    data: [{ tenantId, ciphertext: ctx.secrets.seal(randomToken(32)) }],
+    skipDuplicates: true,
   });
+  return tx.toolSigningSecret.findUniqueOrThrow({ where: { tenantId } });
 }
 
 /** Tools for the shared versioning. */

@@ -35,11 +35,12 @@ export async function assertEmbeddingSpace(db: SpaceDb, embedder: Embedder): Pro
       `the chunk table holds vectors of ${column ?? 'unknown'} dimensions; EMBEDDINGS_DIMENSIONS is ${embedder.dimensions}`,
     );
   }
-  const space = await db.knowledgeEmbeddingSpace.upsert({
-    where: { id: 1 },
-    create: { id: 1, model: embedder.model, dimensions: embedder.dimensions },
-    update: {},
+  // ON CONFLICT DO NOTHING, then read: processes starting together record the first one's space.
+  await db.knowledgeEmbeddingSpace.createMany({
+    data: [{ id: 1, model: embedder.model, dimensions: embedder.dimensions }],
+    skipDuplicates: true,
   });
+  const space = await db.knowledgeEmbeddingSpace.findUniqueOrThrow({ where: { id: 1 } });
   if (space.model !== embedder.model || space.dimensions !== embedder.dimensions) {
     throw mismatch(
       `the stored vectors were made by ${space.model} (${space.dimensions} dimensions); this deployment is configured for ${embedder.model} (${embedder.dimensions})`,
