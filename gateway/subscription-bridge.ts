@@ -179,6 +179,7 @@ function isAfter(cursor: string, last: string | null): boolean {
  *   client sees neither a repeat nor a gap.
  */
 export class SubscriptionBridge {
+  private readonly supergraphSdl: string;
   private planning?: { supergraph: Supergraph; planner: QueryPlanner; supergraphSchema: GraphQLSchema };
   readonly apiSchema: GraphQLSchema;
   private readonly clients = new Map<string, Client>();
@@ -204,8 +205,6 @@ export class SubscriptionBridge {
       }
     }
   }
-
-  private readonly supergraphSdl: string;
 
   /**
    * The supergraph and its planner, built with the first subscription: start-up does not pay for a

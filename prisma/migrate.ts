@@ -5,7 +5,6 @@
  *
  *   tsx prisma/migrate.ts deploy | status | create <name> | resolve-rolled-back <name>
  */
-
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -105,7 +104,6 @@ async function schemaFiles() {
   return Promise.all(files.map(async (path) => ({ path, content: await readFile(path, 'utf8') })));
 }
 
-/** Applies every pending migration; returns the names applied. */
 /**
  * Whether the database holds exactly the migration folders, each finished, not rolled back and with
  * the checksum of its file (Prisma's: the SHA-256 of migration.sql), and nothing failed. Anything
@@ -145,6 +143,7 @@ export async function migrationsUpToDate(
   );
 }
 
+/** Applies every pending migration; returns the names applied. */
 export async function deployMigrations(db: Database): Promise<string[]> {
   const list = await migrationsList();
   if (await migrationsUpToDate(db, list)) {

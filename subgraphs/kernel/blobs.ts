@@ -427,7 +427,7 @@ export function assertS3Settings(config: Config): void {
 }
 
 /** The S3 store (the AWS SDK loads only for it); fails, naming the setting, when one is missing. */
-export async function openS3BlobStore(config: Config): Promise<BlobStore> {
+async function openS3BlobStore(config: Config): Promise<BlobStore> {
   const { S3BlobStore } = await import('./blobs-s3.js');
   return S3BlobStore.fromConfig(config);
 }

@@ -1,12 +1,6 @@
 import { resolve } from 'node:path';
 import { deployMigrations } from '../../prisma/migrate.js';
-import {
-  assertS3Settings,
-  type BlobStore,
-  createBlobStore,
-  openS3BlobStore,
-  storageSigningKey,
-} from './blobs.js';
+import { assertS3Settings, type BlobStore, createBlobStore, storageSigningKey } from './blobs.js';
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
@@ -70,8 +64,6 @@ export function openConfiguredDatabase(config: Config, snapshot?: Blob): Promise
 export async function createKernel(config: Config, options: KernelOptions = {}): Promise<Kernel> {
   // openConfiguredDatabase ran the preflight checks before opening anything (here or in main.ts).
   const opening = options.database ?? openConfiguredDatabase(config, options.snapshot);
-  // The local store's key needs the secret box; S3 needs nothing from the database.
-  const s3 = config.STORAGE_PROVIDER === 's3' ? await openS3BlobStore(config) : null;
   const log = createLogger(config.LOG_LEVEL);
   const database = await opening;
   if (options.migrate) {
@@ -86,7 +78,8 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
   await bus.start();
   const mailer = new Mailer(database.prisma, config, log);
   const secrets = await SecretBox.open(database.prisma, config.DATA_ENCRYPTION_KEY);
-  const blobs = s3 ?? (await createBlobStore(config, storageSigningKey(config, secrets)));
+  // The local store's signing key comes from the secret box (S3 ignores it).
+  const blobs = await createBlobStore(config, storageSigningKey(config, secrets));
   return {
     config,
     database,
