@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deployMigrations } from '../../prisma/migrate.js';
 import { openDatabase } from '../../subgraphs/kernel/db.js';
+import { dropTemplate, makeTemplate, TEMPLATE_ENV } from './postgres.js';
 
 /** Where the migrated PGlite data directory is, for test/kit/stack.ts (workers inherit the env). */
 export const SNAPSHOT_ENV = 'TEST_PGLITE_SNAPSHOT';
 
 /**
- * Migrates once before any test file boots a stack. With DATABASE_URL, the shared test PostgreSQL;
- * otherwise a PGlite whose data directory is dumped to a tarball every stack starts from (initdb and
+ * Migrates once before any test file boots a stack. With DATABASE_URL, the test PostgreSQL, then
+ * copied to a template each stack's own database is made from (test/kit/postgres.ts); otherwise a PGlite whose data directory is dumped to a tarball every stack starts from (initdb and
  * migrations cost seconds per stack).
  */
 export default async function setup() {
@@ -45,5 +46,10 @@ export default async function setup() {
   } finally {
     await db.close();
   }
-  return undefined;
+  const template = await makeTemplate(url);
+  process.env[TEMPLATE_ENV] = template;
+  return async () => {
+    delete process.env[TEMPLATE_ENV];
+    await dropTemplate(url, template);
+  };
 }

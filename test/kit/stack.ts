@@ -6,6 +6,7 @@ import { readSupergraph } from '../../gateway/create-gateway.js';
 import { type EmbeddedStack, startEmbedded } from '../../gateway/embedded.js';
 import { loadConfig } from '../../subgraphs/kernel/config.js';
 import { SNAPSHOT_ENV } from './global-setup.js';
+import { copyTemplate, TEMPLATE_ENV } from './postgres.js';
 
 export interface GqlResult<T = Record<string, unknown>> {
   data?: T | null;
@@ -61,8 +62,9 @@ function migratedSnapshot(): Blob | undefined {
 }
 
 /**
- * Boots the whole platform on port 0: PGlite in memory by default, PostgreSQL when DATABASE_URL is
- * set (tests isolate by tenant, so a shared database is fine).
+ * Boots the whole platform on port 0: PGlite in memory by default; where DATABASE_URL is set, a
+ * PostgreSQL database of the stack's own, copied from the migrated template (a DATABASE_URL passed
+ * in `env` is used as it is).
  */
 export async function bootStack(env: Record<string, string> = {}): Promise<TestStack> {
   const merged: Record<string, string | undefined> = {
@@ -79,16 +81,30 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
   if (merged.DATABASE_URL === '') {
     delete merged.DATABASE_URL;
   }
+  const template = process.env[TEMPLATE_ENV];
+  const own =
+    merged.DATABASE_URL && template && env.DATABASE_URL === undefined
+      ? await copyTemplate(merged.DATABASE_URL, template)
+      : undefined;
+  if (own) {
+    merged.DATABASE_URL = own.url;
+  }
   const config = loadConfig(merged);
   // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each in-memory
   // stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
   const from =
     !config.DATABASE_URL && config.DATA_DIR.startsWith('memory://') ? migratedSnapshot() : undefined;
-  const stack = await startEmbedded(
-    config,
-    readSupergraph(),
-    from ? { migrate: false, snapshot: from } : { migrate: !config.DATABASE_URL },
-  );
+  let stack: EmbeddedStack;
+  try {
+    stack = await startEmbedded(
+      config,
+      readSupergraph(),
+      from ? { migrate: false, snapshot: from } : { migrate: !config.DATABASE_URL },
+    );
+  } catch (error) {
+    await own?.drop();
+    throw error;
+  }
   const url = stack.gateway.url;
   const clients: Client[] = [];
   const api: TestStack = {
@@ -165,6 +181,7 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
       await stack.close();
+      await own?.drop();
     },
   };
   return api;
