@@ -134,7 +134,7 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string) {
   }
 }
 
-async function runLeg(
+export async function runLeg(
   t: TestStack,
   loadgen: Loadgen,
   account: Account,

@@ -181,6 +181,39 @@ function armorRules(limits: Limits): ValidationRule[] {
   ];
 }
 
+const armorFindings = new WeakMap<
+  Limits,
+  WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly GraphQLError[]>>
+>();
+
+/**
+ * Armor's findings depend on the document alone (not the variables), so each parsed document is
+ * checked once: Apollo's document store hands the same DocumentNode out again for the same query
+ * text, and the check was the gateway's largest cost of its own per request.
+ */
+function armorProblems(
+  limits: Limits,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+): readonly GraphQLError[] {
+  let bySchema = armorFindings.get(limits);
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    armorFindings.set(limits, bySchema);
+  }
+  let byDocument = bySchema.get(schema);
+  if (!byDocument) {
+    byDocument = new WeakMap();
+    bySchema.set(schema, byDocument);
+  }
+  let found = byDocument.get(document);
+  if (!found) {
+    found = validate(schema, document, armorRules(limits));
+    byDocument.set(document, found);
+  }
+  return found;
+}
+
 /**
  * Every limit problem of a client operation: depth, aliases, directives (Armor) and the list-aware
  * cost, which needs the variables (`limit: $n`), so it runs where they are known.
@@ -192,7 +225,7 @@ export function limitProblems(
   operationName?: string | null,
   variables?: Variables,
 ): GraphQLError[] {
-  const problems = [...validate(schema, document, armorRules(limits))];
+  const problems = [...armorProblems(limits, schema, document)];
   const cost = operationCost(schema, document, operationName, variables);
   if (cost > limits.maxCost) {
     problems.push(new GraphQLError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}.`));

@@ -15,6 +15,11 @@ import { UnauthenticatedError } from './errors.js';
 
 type KeyObject = Awaited<ReturnType<typeof importJWK>>;
 
+type Claims = JWTPayload & Record<string, unknown>;
+
+/** Tokens remembered as verified (oldest forgotten first): about 1 KB each. */
+const VERIFIED_CAPACITY = 5000;
+
 interface VerifyKey {
   kid: string;
   publicJwk: JWK;
@@ -30,6 +35,13 @@ export class KeyRing {
   private verifyKeys = new Map<string, VerifyKey>();
   private signer: { kid: string; key: KeyObject } | null = null;
   private lastReload = 0;
+  /**
+   * Access tokens that passed `verify`, by exact text: a client sends one token for its whole life
+   * and, with in-process subgraphs, every fetch of a request builds its own context, so the
+   * signature check was most of authentication's cost. A hit re-checks the time claims (a token is
+   * good until `exp`, as on a full check); keys are never withdrawn, so the signature stays good.
+   */
+  private verified = new Map<string, Claims>();
 
   constructor(
     private readonly db: Db,
@@ -137,7 +149,28 @@ export class KeyRing {
    * Verifies signature (EdDSA only), issuer, time claims and, for access tokens, the audience and
    * `token_use`. Any failure is UNAUTHENTICATED; the reason is not revealed.
    */
-  async verify(token: string, tokenUse: 'access' | 'refresh'): Promise<JWTPayload & Record<string, unknown>> {
+  async verify(token: string, tokenUse: 'access' | 'refresh'): Promise<Claims> {
+    if (tokenUse === 'refresh') {
+      return this.verifyFully(token, tokenUse); // used once each: nothing to remember
+    }
+    const remembered = this.verified.get(token);
+    if (remembered) {
+      const now = Math.floor(Date.now() / 1000);
+      if (now < (remembered.exp as number) && (remembered.nbf === undefined || remembered.nbf <= now)) {
+        return remembered;
+      }
+      this.verified.delete(token);
+    }
+    // Frozen: the one object is handed to every request carrying this token.
+    const payload = Object.freeze(await this.verifyFully(token, tokenUse));
+    if (this.verified.size >= VERIFIED_CAPACITY) {
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    this.verified.set(token, payload);
+    return payload;
+  }
+
+  private async verifyFully(token: string, tokenUse: 'access' | 'refresh'): Promise<Claims> {
     try {
       const { payload } = await jwtVerify(token, this.getKey, {
         algorithms: ['EdDSA'],
@@ -150,7 +183,7 @@ export class KeyRing {
           tokenUse === 'access' ? 'Access token required.' : 'Refresh token required.',
         );
       }
-      return payload as JWTPayload & Record<string, unknown>;
+      return payload as Claims;
     } catch (error) {
       if (error instanceof UnauthenticatedError) {
         throw error;

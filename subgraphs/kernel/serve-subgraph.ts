@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
@@ -120,6 +123,8 @@ export async function serveSubgraph(
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      // No @cacheControl in the schemas: its per-field hook wrapped every resolver for nothing.
+      ApolloServerPluginCacheControlDisabled(),
       nulGuardPlugin,
       {
         // Only the gateway calls subgraphs: answer GraphQL errors (e.g. a bad custom-scalar variable)

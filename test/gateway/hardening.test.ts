@@ -70,4 +70,18 @@ describe('cost estimate', () => {
     ]);
     expect(limitProblems(limits, schema, parse('{ items(limit: 2) { id } }'))).toEqual([]);
   });
+
+  it('checks a parsed document once per limits, and the cost again for every set of variables', () => {
+    const document = parse('query ($n: Int) { a: items(limit: $n) { id } b: items { id } }');
+    const strict = { maxDepth: 10, maxAliases: 1, maxCost: 100, maxDirectives: 10 };
+    const messages = (limits: typeof strict, n: number) =>
+      limitProblems(limits, schema, document, undefined, { n }).map((p) => p.message);
+    expect(messages(strict, 5)).toEqual(['Query uses 2 aliases; the limit is 1.']);
+    // The same document again (Apollo's document store hands out the same object): still refused.
+    expect(messages(strict, 500)).toEqual([
+      'Query uses 2 aliases; the limit is 1.',
+      expect.stringMatching(/^Query cost \d+ exceeds the limit of 100\.$/),
+    ]);
+    expect(messages({ ...strict, maxAliases: 2 }, 5)).toEqual([]);
+  });
 });
