@@ -45,8 +45,14 @@ export class LocalDataSource implements GraphQLDataSource<GatewayContext> {
       this.executor.operationType(request.query, request.operationName) === 'query'
         ? inflightKey(this.executor.name, request, context)
         : null;
-    return (await this.inflight.run(key, () =>
-      this.executor.execute(subgraphRequest, subgraphCredentials(context)),
-    )) as GatewayGraphQLResponse;
+    return (await this.inflight.run(key, async () => {
+      if (key !== null) {
+        // On PGlite a query never waits for I/O, so a fetch would run from start to answer before
+        // the next request is even read and nothing identical would ever be in flight beside it.
+        // Waiting one event-loop turn lets the requests already arrived join it (DataLoader's window).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return this.executor.execute(subgraphRequest, subgraphCredentials(context));
+    })) as GatewayGraphQLResponse;
   }
 }

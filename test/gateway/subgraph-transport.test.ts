@@ -207,6 +207,20 @@ describe('merging identical in-flight queries', () => {
     expect(executions()).toBe(2);
   });
 
+  it('lets a query that never waits for I/O be joined by what arrives in the same event-loop turn', async () => {
+    const { source, executions } = counted();
+    const context = gatewayContext({ authorization: 'Bearer same' });
+    // As the HTTP server reads requests: the second one is taken up in a later callback of the same
+    // turn. Without the window, the first would have been answered before that (the resolver is sync).
+    const second = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+      source.process(fetchOptions('{ ok { text } }', {}, context)),
+    );
+    const first = source.process(fetchOptions('{ ok { text } }', {}, context));
+    const [a, b] = await Promise.all([first, second]);
+    expect(executions()).toBe(1);
+    expect(a).toEqual(b);
+  });
+
   it('does not merge different credentials, tenants, variables or mutations', async () => {
     const { source, executions } = counted();
     const base = gatewayContext({ authorization: 'Bearer one' });
