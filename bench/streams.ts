@@ -408,6 +408,8 @@ async function main(): Promise<number> {
     DATA_DIR: 'memory://',
     RATE_LIMITS: 'false',
     MAIL_OUTBOX_ONLY: 'true',
+    // The deployed default: the test kit's 200 ms would add 5,000 pings/s over 1,000 SSE streams.
+    SSE_HEARTBEAT_MS: '15000',
   });
   try {
     const account = await t.register();

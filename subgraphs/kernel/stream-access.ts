@@ -114,7 +114,7 @@ export function guardStream<T>(
     }
   }
   let checking = false;
-  const interval = setInterval(() => {
+  const recheck = () => {
     if (checking) {
       return;
     }
@@ -126,9 +126,21 @@ export function guardStream<T>(
       .finally(() => {
         checking = false;
       });
-  }, options.intervalMs);
-  interval.unref?.();
-  timers.push(interval);
+  };
+  // The first re-check comes at a random point of the first interval: streams opened together (a
+  // deploy's reconnects, a page opening many) would otherwise all query the database in one burst,
+  // interval after interval.
+  const first = setTimeout(
+    () => {
+      recheck();
+      const interval = setInterval(recheck, options.intervalMs);
+      interval.unref?.();
+      timers.push(interval);
+    },
+    Math.ceil(Math.random() * options.intervalMs),
+  );
+  first.unref?.();
+  timers.push(first);
 
   const guarded: AsyncIterableIterator<T> = {
     async next() {

@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardStream } from '../../subgraphs/kernel/stream-access.js';
 import { type Account, bootStack, eventually, type TestStack, take } from '../kit/stack.js';
 import { addMember } from './tenancy-kit.js';
 
@@ -134,5 +135,39 @@ describe('a subscription re-checks its caller’s access', () => {
     });
     expect(Object.keys(body).sort()).toEqual(['details', 'error', 'message', 'success']);
     await closed();
+  });
+});
+
+describe('re-checks of streams opened together', () => {
+  it('are spread over the interval instead of all hitting the database at once, and stop with the stream', async () => {
+    const firstChecks: number[] = [];
+    let calls = 0;
+    const opened = Date.now();
+    const source: AsyncIterator<number> = {
+      next: () => new Promise<IteratorResult<number>>(() => {}),
+      return: async () => ({ done: true, value: undefined }),
+    };
+    const streams = Array.from({ length: 20 }, () => {
+      let checked = false;
+      return guardStream(source, {
+        intervalMs: 300,
+        check: async () => {
+          calls++;
+          if (!checked) {
+            checked = true;
+            firstChecks.push(Date.now() - opened);
+          }
+          return null;
+        },
+      });
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(firstChecks).toHaveLength(20);
+    expect(Math.max(...firstChecks)).toBeLessThanOrEqual(350); // still within the first interval
+    expect(Math.max(...firstChecks) - Math.min(...firstChecks)).toBeGreaterThan(60);
+    await Promise.all(streams.map((s) => s.return?.()));
+    const before = calls;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(calls).toBe(before);
   });
 });
