@@ -186,6 +186,8 @@ export class SubscriptionBridge {
   /** Open live subscriptions shared by identical subscribers (see SharedSubscription). */
   private readonly shared = new Map<string, SharedSubscription>();
   private readonly pickReplica = new Map<string, () => string>();
+  /** Plans by parsed document and operation name: the REST bridge's streams reuse their documents. */
+  private readonly planned = new WeakMap<DocumentNode, Map<string, SubscriptionNode | GraphQLError>>();
   private active = 0;
 
   constructor(
@@ -274,28 +276,39 @@ export class SubscriptionBridge {
     }
   }
 
+  /** The subscription's plan, or why it has none; planned once per document and operation name. */
+  private plan(document: DocumentNode, operationName: string | undefined): SubscriptionNode | GraphQLError {
+    let byName = this.planned.get(document);
+    if (!byName) {
+      byName = new Map();
+      this.planned.set(document, byName);
+    }
+    let found = byName.get(operationName ?? '');
+    if (!found) {
+      try {
+        const { supergraph, planner } = this.plans();
+        const operation = operationFromDocument(supergraph.apiSchema(), document, { operationName });
+        const plan = planner.buildQueryPlan(operation);
+        found =
+          plan.node?.kind === 'Subscription'
+            ? plan.node
+            : new GraphQLError('Not a subscription operation.', { extensions: { code: 'BAD_USER_INPUT' } });
+      } catch (error) {
+        found = new GraphQLError((error as Error).message, {
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        });
+      }
+      byName.set(operationName ?? '', found);
+    }
+    return found;
+  }
+
   /** Plans and starts a subscription; yields one execution result per upstream event. */
   subscribe(args: BridgeSubscribeArgs): AsyncIterableIterator<Result> | Result {
     const operationName = args.operationName ?? undefined;
-    let subscriptionNode: SubscriptionNode;
-    try {
-      const { supergraph, planner } = this.plans();
-      const operation = operationFromDocument(supergraph.apiSchema(), args.document, { operationName });
-      const plan = planner.buildQueryPlan(operation);
-      if (plan.node?.kind !== 'Subscription') {
-        return {
-          errors: [
-            new GraphQLError('Not a subscription operation.', { extensions: { code: 'BAD_USER_INPUT' } }),
-          ],
-        };
-      }
-      subscriptionNode = plan.node;
-    } catch (error) {
-      return {
-        errors: [
-          new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),
-        ],
-      };
+    const subscriptionNode = this.plan(args.document, operationName);
+    if (subscriptionNode instanceof GraphQLError) {
+      return { errors: [subscriptionNode] };
     }
     const primary: FetchNode = subscriptionNode.primary;
     const variables = args.variableValues ?? {};
