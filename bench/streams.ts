@@ -134,7 +134,7 @@ async function waitFor(check: () => boolean, timeoutMs: number, what: string) {
   }
 }
 
-export async function runLeg(
+async function runLeg(
   t: TestStack,
   loadgen: Loadgen,
   account: Account,

@@ -10,8 +10,9 @@ export const SNAPSHOT_ENV = 'TEST_PGLITE_SNAPSHOT';
 
 /**
  * Migrates once before any test file boots a stack. With DATABASE_URL, the test PostgreSQL, then
- * copied to a template each stack's own database is made from (test/kit/postgres.ts); otherwise a PGlite whose data directory is dumped to a tarball every stack starts from (initdb and
- * migrations cost seconds per stack).
+ * copied to a template each stack's own database is made from (test/kit/postgres.ts); otherwise a
+ * PGlite whose data directory is dumped to a tarball every stack starts from (initdb and migrations
+ * cost seconds per stack).
  */
 export default async function setup() {
   const url = process.env.DATABASE_URL;

@@ -90,8 +90,8 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     merged.DATABASE_URL = own.url;
   }
   const config = loadConfig(merged);
-  // test/kit/global-setup.ts migrates once: a shared PostgreSQL, or a PGlite snapshot each in-memory
-  // stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
+  // test/kit/global-setup.ts migrates once: the PostgreSQL template each stack's database copies, or
+  // a PGlite snapshot each in-memory stack starts from. Without either (outside vitest, e.g. bench/), the stack's own PGlite is migrated.
   const from =
     !config.DATABASE_URL && config.DATA_DIR.startsWith('memory://') ? migratedSnapshot() : undefined;
   let stack: EmbeddedStack;
