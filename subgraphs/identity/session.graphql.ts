@@ -29,6 +29,8 @@ builder.mutationField('login', (t) =>
     type: LoginResult,
     description:
       'Sign in with email and password. Every call counts against the rate limits, aliases included.',
+    // The credential is the body: email and password.
+    authScopes: { public: true },
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: (_root, { input }, ctx) => login(ctx, input),
   }),
@@ -38,6 +40,8 @@ builder.mutationField('refreshSession', (t) =>
   t.field({
     type: AuthSession,
     description: 'Exchange a refresh token for a new token pair (the old refresh token stops working).',
+    // The credential is the body: the refresh token.
+    authScopes: { public: true },
     args: { input: t.arg({ type: RefreshInput, required: true }) },
     resolve: (_root, { input }, ctx) => refreshSession(ctx, input.refreshToken),
   }),

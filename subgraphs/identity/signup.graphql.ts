@@ -39,6 +39,8 @@ builder.mutationField('register', (t) =>
   t.field({
     type: RegisteredAccount,
     description: 'Create a tenant and its owner account, and sign the owner in.',
+    // Open as the sign-up policy allows (checked by the service).
+    authScopes: { public: true },
     args: { input: t.arg({ type: RegisterInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       registerAccount(ctx, { ...input, acceptTerms: input.acceptTerms ?? false } as never),

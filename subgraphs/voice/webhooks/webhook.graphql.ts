@@ -16,6 +16,8 @@ builder.mutationField('receiveLiveKitWebhook', (t) =>
     type: WebhookOutcomeRef,
     description:
       'Applies one LiveKit webhook to the session or call of its room. No credential: the signature is verified (the LiveKit API key’s JWT carrying the body’s SHA-256); a bad one is 401 and changes nothing. Each event id is applied once.',
+    // The signature is the credential (verified by the service).
+    authScopes: { public: true },
     args: {
       body: t.arg.string({ required: true, description: 'The request body, verbatim.' }),
       signature: t.arg.string({ description: 'The `Authorization` header LiveKit sent (a bare JWT).' }),

@@ -79,6 +79,8 @@ builder.mutationField('claimVoiceAgentJob', (t) =>
     type: VoiceAgentJobRef,
     description:
       'The voice worker claims a dispatched job. No platform credential: `workerToken` is a LiveKit access token signed with the deployment’s LiveKit API secret granting `agent` on `room` (401 otherwise; 503 without LiveKit). A starting session becomes active; an inbound room of a mapping becomes an inbound call (once). Unknown room 404, an ended or failed one 409. Claiming again gives a new token.',
+    // `workerToken` is the credential (verified by the service).
+    authScopes: { public: true },
     args: {
       workerToken: t.arg.string({
         required: true,
@@ -97,6 +99,8 @@ builder.mutationField('recordVoiceTranscript', (t) =>
   t.field({
     type: TranscriptOutcomeRef,
     description: `Records lines said in the session or call of the caller’s agent run (only an agent-run token from claimVoiceAgentJob; 403 otherwise): appended to its conversation and published as \`voice.transcript\` events. At most ${MAX_TRANSCRIPT_LINES} lines a call.`,
+    // The agent-run token from claimVoiceAgentJob is the credential (checked by the service).
+    authScopes: { public: true },
     args: {
       lines: t.arg({
         type: [VoiceTranscriptLineInput],

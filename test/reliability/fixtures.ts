@@ -1,0 +1,169 @@
+/**
+ * What the isolation sweep needs in the victim tenant: one of every resource a route's path can
+ * name, made through the public REST face as the tenant's owner. The sweep resolves each path
+ * parameter through `PARAMETERS`; a parameter missing there fails the sweep (a new resource kind
+ * needs its factory here, once, and every route naming it is covered).
+ */
+import { expect } from 'vitest';
+import { upload } from '../kit/knowledge.js';
+import type { Account, TestStack } from '../kit/stack.js';
+import { addMember, type Member } from '../subgraphs/tenancy-kit.js';
+
+type Body = Record<string, unknown>;
+
+/** The victim tenant's resources, by kind. */
+export interface Victim {
+  owner: Account;
+  viewer: Member;
+  member: Member;
+  ids: Record<string, string>;
+}
+
+async function made(t: TestStack, owner: Account, path: string, body: unknown): Promise<Body> {
+  const res = await t.rest<Body>('POST', path, { token: owner.accessToken, body });
+  expect([200, 201], `${path}: ${res.status} ${JSON.stringify(res.body)}`).toContain(res.status);
+  return res.body;
+}
+
+/** Makes one of everything in the owner's tenant (the stack has the OpenAI and LiveKit doubles). */
+export async function makeVictim(t: TestStack, owner: Account, phoneNumber: string): Promise<Victim> {
+  const tenant = `/api/tenants/${owner.tenantId}`;
+  const [viewer, member] = await Promise.all([addMember(t, owner, 'viewer'), addMember(t, owner, 'member')]);
+  const ids: Record<string, string> = {};
+  const key = `victim-${Math.random().toString(36).slice(2, 8)}`;
+
+  const prompt = await made(t, owner, `${tenant}/prompts`, { name: `${key}-prompt` });
+  const promptVersion = await made(t, owner, `${tenant}/prompts/${prompt.id}/versions`, {
+    template: 'You answer the phone. Be brief.',
+  });
+  const config = await made(t, owner, `${tenant}/runtime-configs`, { name: `${key}-runtime` });
+  const configVersion = await made(t, owner, `${tenant}/runtime-configs/${config.id}/versions`, {
+    model: 'gpt-4o-mini',
+    voice: {
+      stt: { provider: 'openai', model: 'gpt-4o-transcribe', language: 'en' },
+      tts: { provider: 'openai', voice: 'alloy' },
+      language: 'en',
+      turn_detection: { mode: 'server_vad', silence_ms: 600 },
+    },
+  });
+  const tool = await made(t, owner, `${tenant}/tools`, {
+    name: `clock_${key.replace(/-/g, '_')}`,
+    first_version: { kind: 'builtin', config: { name: 'current_time' } },
+  });
+  const toolVersions = await t.rest<{ items: Body[] }>('GET', `${tenant}/tools/${tool.id}/versions`, {
+    token: owner.accessToken,
+  });
+  const agent = await made(t, owner, `${tenant}/agents`, { key, display_name: `Victim ${key}` });
+  const binding = await made(t, owner, `${tenant}/agents/${agent.id}/bindings`, {
+    prompt_version_id: promptVersion.id,
+    runtime_config_version_id: configVersion.id,
+    tool_version_ids: [],
+  });
+  await made(t, owner, `${tenant}/agents/${agent.id}/bindings/${binding.id}/activate`, undefined);
+
+  const file = await upload(
+    t,
+    owner,
+    'victim.txt',
+    new TextEncoder().encode('The victim tenant.'),
+    'text/plain',
+  );
+  expect(file.status, JSON.stringify(file.body)).toBe(201);
+  const store = await made(t, owner, '/api/v1/vector-stores', { name: `${key}-store` });
+  const container = await made(t, owner, '/api/v1/containers', { name: `${key}-box` });
+  const object = await made(t, owner, '/api/v1/storage/objects/upload-url', {
+    filename: 'victim.txt',
+    mime_type: 'text/plain',
+    size_bytes: 10,
+  });
+  const conversation = await made(t, owner, '/api/v1/conversations', { display_name: 'Victim talk' });
+  const sent = await t.gql<{ sendMessage: { streamId: string } }>(
+    'mutation ($input: ChatInput!) { sendMessage(input: $input) { streamId } }',
+    { input: { message: 'Hello from the victim' } },
+    owner.accessToken,
+  );
+  expect(sent.errors, JSON.stringify(sent.errors)).toBeUndefined();
+  const voiceSession = await made(t, owner, `${tenant}/sessions`, { agent_id: agent.id });
+  const call = await made(t, owner, `${tenant}/calls`, {
+    agent_id: agent.id,
+    to_number: '+15550100200',
+    trunk_id: 'ST_victim',
+  });
+  const mapping = await made(t, owner, `${tenant}/inbound-mappings`, {
+    phone_number: phoneNumber,
+    agent_id: agent.id,
+  });
+  const apiKey = await made(t, owner, `${tenant}/keys`, { name: 'victim key', scopes: ['agents:read'] });
+  const totp = await made(t, owner, '/api/v1/auth/mfa/totp/enroll', {});
+
+  Object.assign(ids, {
+    tenant: owner.tenantId,
+    user: member.userId,
+    authSession: owner.sessionId,
+    mfaMethod: String(totp.method_id),
+    apiKey: String(apiKey.id),
+    prompt: String(prompt.id),
+    promptVersion: String(promptVersion.id),
+    config: String(config.id),
+    configVersion: String(configVersion.id),
+    tool: String(tool.id),
+    toolVersion: String(toolVersions.body.items[0]?.id),
+    agent: String(agent.id),
+    agentKey: key,
+    binding: String(binding.id),
+    file: String(file.body.id),
+    vectorStore: String(store.id),
+    container: String(container.id),
+    object: String(object.object_id ?? object.id),
+    conversation: String(conversation.id),
+    chatStream: String(sent.data?.sendMessage.streamId),
+    voiceSession: String(voiceSession.id),
+    call: String(call.id),
+    mapping: String(mapping.id),
+  });
+  for (const [kind, id] of Object.entries(ids)) {
+    expect(id, `victim ${kind}`).toMatch(/^[\w-]{3,}$/);
+  }
+  return { owner, viewer, member, ids };
+}
+
+/**
+ * How a path parameter names a victim resource: by kind (a key of `Victim.ids`), or by route when one
+ * name means different things (`session_id` of the user's login sessions vs. a voice session).
+ */
+export const PARAMETERS: Record<string, string | ((path: string) => string)> = {
+  tenant_id: 'tenant',
+  user_id: 'user',
+  session_id: (path) => (path.startsWith('/api/v1/auth/') ? 'authSession' : 'voiceSession'),
+  method_id: 'mfaMethod',
+  key_id: 'apiKey',
+  prompt_id: 'prompt',
+  version_id: (path) =>
+    path.includes('/prompts/') ? 'promptVersion' : path.includes('/tools/') ? 'toolVersion' : 'configVersion',
+  config_id: 'config',
+  tool_id: 'tool',
+  agent_id: 'agent',
+  agent_key: 'agentKey',
+  agent_name: 'agentKey',
+  binding_id: 'binding',
+  file_id: 'file',
+  vector_store_id: 'vectorStore',
+  container_id: 'container',
+  object_id: 'object',
+  conversation_id: 'conversation',
+  stream_id: 'chatStream',
+  call_id: 'call',
+  mapping_id: 'mapping',
+};
+
+/**
+ * Parameters that name nothing a tenant owns, with the reason: the sweep still calls their routes
+ * (credentials, roles) but has no victim's resource to hide.
+ */
+export const SHARED_PARAMETERS: Record<string, string> = {
+  guardrail_key: 'built-in guardrail catalogue, the same for every tenant',
+  preset_key: 'built-in guardrail presets, the same for every tenant',
+  invite_id: 'sign-up invites are issued by platform operators (scope auth:invites), not by a tenant',
+  request_id: 'sign-up requests belong to the platform (operators decide them), not to a tenant',
+  jti: 'service-account tokens are listed and revoked by platform operators only',
+};
