@@ -128,18 +128,26 @@ export async function makeVictim(t: TestStack, owner: Account, phoneNumber: stri
 }
 
 /**
- * How a path parameter names a victim resource: by kind (a key of `Victim.ids`), or by route when one
- * name means different things (`session_id` of the user's login sessions vs. a voice session).
+ * How a path parameter (or a GraphQL argument, snake-cased) names a victim resource: by kind (a key
+ * of `Victim.ids`), or by where it is used when one name means different things (`session_id` of the
+ * user's login sessions vs. a voice session). `where` is the REST path or the GraphQL field name.
  */
-export const PARAMETERS: Record<string, string | ((path: string) => string)> = {
+export const PARAMETERS: Record<string, string | ((where: string) => string)> = {
   tenant_id: 'tenant',
   user_id: 'user',
-  session_id: (path) => (path.startsWith('/api/v1/auth/') ? 'authSession' : 'voiceSession'),
+  session_id: (where) =>
+    where.startsWith('/api/v1/auth/') || where.includes('UserSession') ? 'authSession' : 'voiceSession',
   method_id: 'mfaMethod',
   key_id: 'apiKey',
   prompt_id: 'prompt',
-  version_id: (path) =>
-    path.includes('/prompts/') ? 'promptVersion' : path.includes('/tools/') ? 'toolVersion' : 'configVersion',
+  version_id: (where) =>
+    /\/prompts\/|Prompt/.test(where)
+      ? 'promptVersion'
+      : /\/tools\/|Tool/.test(where)
+        ? 'toolVersion'
+        : 'configVersion',
+  from_version_id: 'promptVersion',
+  to_version_id: 'promptVersion',
   config_id: 'config',
   tool_id: 'tool',
   agent_id: 'agent',
@@ -165,5 +173,6 @@ export const SHARED_PARAMETERS: Record<string, string> = {
   preset_key: 'built-in guardrail presets, the same for every tenant',
   invite_id: 'sign-up invites are issued by platform operators (scope auth:invites), not by a tenant',
   request_id: 'sign-up requests belong to the platform (operators decide them), not to a tenant',
+  workflow_run_id: 'workflows are not served yet: no run exists in any tenant',
   jti: 'service-account tokens are listed and revoked by platform operators only',
 };

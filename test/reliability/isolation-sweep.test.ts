@@ -13,7 +13,17 @@
  * - every refused write leaves every table of the database as it was.
  */
 import { randomUUID } from 'node:crypto';
-import { isObjectType } from 'graphql';
+import {
+  type GraphQLField,
+  type GraphQLInputType,
+  getNamedType,
+  isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RestRoute, type RestStream, restStreams, routes } from '../../rest-bridge/routes/index.js';
 import { scopesOf } from '../../subgraphs/kernel/scopes.js';
@@ -22,6 +32,7 @@ import { type LiveKitDouble, startLiveKitDouble } from '../fakes/livekit.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
 import { runNumbers } from '../kit/voice.js';
+import { login } from '../subgraphs/tenancy-kit.js';
 import { minimalBody, minimalQuery } from './bodies.js';
 import { changedTables, type DigestScope, tableDigests } from './db-digest.js';
 import { makeVictim, PARAMETERS, SHARED_PARAMETERS, type Victim } from './fixtures.js';
@@ -35,6 +46,8 @@ type AuthScopes = {
 
 /** `Query.x` / `Mutation.y` → the field's declared auth scopes, from the subgraph schemas. */
 const scopesByField = new Map<string, AuthScopes | undefined>();
+/** Every query and mutation root field, for the GraphQL half of the sweep. */
+const rootFields: { root: 'Query' | 'Mutation'; field: GraphQLField<unknown, unknown> }[] = [];
 for (const s of subgraphs) {
   for (const root of ['Query', 'Mutation', 'Subscription'] as const) {
     const type = s.schema.getType(root);
@@ -47,6 +60,9 @@ for (const s of subgraphs) {
       }
       const options = field.extensions?.pothosOptions as { authScopes?: AuthScopes } | undefined;
       scopesByField.set(`${root}.${field.name}`, options?.authScopes);
+      if (root !== 'Subscription') {
+        rootFields.push({ root, field });
+      }
     }
   }
 }
@@ -108,6 +124,20 @@ afterAll(async () => {
   await lk?.close();
   await openai?.close();
 });
+
+/**
+ * Logs the sweep's signed-in callers in again if an operation ended their session (a logout swept
+ * as them is their own, and succeeds): every check must run with a credential that works.
+ */
+async function keepSignedIn(): Promise<void> {
+  const works = async (token: string) => (await t.rest('GET', '/api/v1/auth/me', { token })).status === 200;
+  if (!(await works(other.accessToken))) {
+    other.accessToken = await login(t, other.email);
+  }
+  if (!(await works(victim.viewer.token))) {
+    victim.viewer.token = await login(t, victim.viewer.email);
+  }
+}
 
 /** Waits until two digests a moment apart agree, naming what keeps changing. */
 async function settle(): Promise<void> {
@@ -255,7 +285,119 @@ const operations: Operation[] = [
   })),
 ];
 
-const counts = { operations: operations.length, requests: 0, refusedWritesChecked: 0 };
+const counts = { operations: operations.length + rootFields.length, requests: 0, refusedWritesChecked: 0 };
+
+/** The plainest value a GraphQL input type accepts (required input fields only). */
+function plainValue(type: GraphQLInputType, depth = 0): unknown {
+  if (isNonNullType(type)) {
+    return plainValue(type.ofType, depth);
+  }
+  if (isListType(type)) {
+    return [];
+  }
+  if (isEnumType(type)) {
+    return type.getValues()[0]?.name;
+  }
+  if (isInputObjectType(type)) {
+    const out: Record<string, unknown> = {};
+    for (const field of Object.values(type.getFields())) {
+      if (isNonNullType(field.type) && field.defaultValue === undefined && depth < 8) {
+        out[field.name] = plainValue(field.type, depth + 1);
+      }
+    }
+    return out;
+  }
+  switch (type.name) {
+    case 'ID':
+      return randomUUID();
+    case 'Int':
+    case 'Float':
+      return 1;
+    case 'Boolean':
+      return false;
+    case 'DateTime':
+      return new Date().toISOString();
+    case 'JSON':
+      return {};
+    default:
+      return 'sweep-value';
+  }
+}
+
+const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/**
+ * One operation calling the field with every argument that names a resource set to the victim's
+ * (or, in `decoy`, to ids that exist nowhere) and every other required argument to its plainest value.
+ */
+function graphQLRequest(root: 'Query' | 'Mutation', field: GraphQLField<unknown, unknown>) {
+  const victimVars: Record<string, unknown> = {};
+  const decoyVars: Record<string, unknown> = {};
+  const swaps: [string, string][] = [];
+  const unknown: string[] = [];
+  for (const arg of field.args) {
+    const name = snake(arg.name);
+    const entry = PARAMETERS[name];
+    if (entry) {
+      const id = victim.ids[typeof entry === 'function' ? entry(field.name) : entry] ?? '';
+      const stand = /^[0-9a-f-]{36}$/i.test(id)
+        ? randomUUID()
+        : `${id.slice(0, 3)}-${randomUUID().slice(0, 8)}`;
+      victimVars[arg.name] = id;
+      decoyVars[arg.name] = stand;
+      swaps.push([id, stand]);
+    } else if (isNonNullType(arg.type)) {
+      if (getNamedType(arg.type).name === 'ID' && !(name in SHARED_PARAMETERS)) {
+        unknown.push(arg.name);
+      }
+      const value = plainValue(arg.type);
+      victimVars[arg.name] = value;
+      decoyVars[arg.name] = value;
+    }
+  }
+  const declared = field.args
+    .filter((a) => a.name in victimVars)
+    .map((a) => `$${a.name}: ${a.type}`)
+    .join(', ');
+  const passed = field.args
+    .filter((a) => a.name in victimVars)
+    .map((a) => `${a.name}: $${a.name}`)
+    .join(', ');
+  const selection = isCompositeType(getNamedType(field.type)) ? ' { __typename }' : '';
+  const query = `${root === 'Query' ? 'query' : 'mutation'} Sweep${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`;
+  return { query, victim: victimVars, decoy: decoyVars, swaps, unknown };
+}
+
+interface GraphQLAnswer {
+  text: string;
+  code: string | undefined;
+  hasData: boolean;
+  refused: boolean;
+}
+
+async function gqlCall(
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+): Promise<GraphQLAnswer> {
+  const res = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await res.text();
+  const body = JSON.parse(text) as {
+    data?: Record<string, unknown> | null;
+    errors?: { extensions?: { code?: string } }[];
+  };
+  const value = body.data ? Object.values(body.data)[0] : null;
+  return {
+    text,
+    code: body.errors?.[0]?.extensions?.code,
+    hasData: value !== null && value !== undefined,
+    refused: Boolean(body.errors?.length),
+  };
+}
 
 /** Calls, and for a write checks that the refusal left the database as it was. */
 async function refused(op: Operation, path: string, token: string | null, problems: string[], who: string) {
@@ -287,6 +429,7 @@ describe('isolation sweep', () => {
 
   describe.each(operations)('$name', (op) => {
     it('refuses every credential but the victim tenant’s own, revealing and changing nothing', async () => {
+      await keepSignedIn();
       const { victimPath, decoyPath, swaps } = fill(op.method, op.path);
       const problems: string[] = [];
       if (!op.public) {
@@ -340,6 +483,76 @@ describe('isolation sweep', () => {
       }
     });
   });
+
+  describe.each(rootFields.map((f) => ({ name: `${f.root}.${f.field.name}`, ...f })))(
+    'GraphQL $name',
+    (f) => {
+      it('refuses every credential but the victim tenant’s own, revealing and changing nothing', async () => {
+        await keepSignedIn();
+        const problems: string[] = [];
+        const scopes = scopesByField.get(f.name);
+        const write = f.root === 'Mutation';
+        const request = graphQLRequest(f.root, f.field);
+        if (request.unknown.length) {
+          throw new Error(`${f.name}: no victim resource for ${request.unknown.join(', ')} (fixtures.ts)`);
+        }
+        const ask = async (variables: Record<string, unknown>, token: string | null, who: string) => {
+          const before = write ? await tableDigests(t, BOOKKEEPING) : null;
+          const answer = await gqlCall(request.query, variables, token);
+          counts.requests++;
+          if (before && answer.refused) {
+            counts.refusedWritesChecked++;
+            const changed = changedTables(before, await tableDigests(t, BOOKKEEPING));
+            if (changed.length) {
+              problems.push(`${who}: refused (${answer.code}) yet wrote ${changed.join(', ')}`);
+            }
+          }
+          if (!answer.refused) {
+            await settle();
+          }
+          return answer;
+        };
+        if (!scopes?.public) {
+          for (const [who, token] of [
+            ['no credential', null],
+            ['an expired token', expiredToken],
+          ] as const) {
+            const answer = await ask(request.victim, token, who);
+            if (answer.code !== 'UNAUTHENTICATED' || answer.hasData) {
+              problems.push(`${who}: ${answer.text.slice(0, 160)}`);
+            }
+          }
+        }
+        for (const [who, token] of [
+          ['the other tenant’s owner', other.accessToken],
+          ['the other tenant’s all-scope API key', otherKey],
+        ] as const) {
+          const answer = await ask(request.victim, token, who);
+          if (request.swaps.length) {
+            const decoy = await ask(request.decoy, token, who);
+            if (blank(answer.text, request.swaps) !== blank(decoy.text, request.swaps)) {
+              problems.push(
+                `${who}: the victim’s resource answers ${answer.text.slice(0, 140)}, one that does not exist ${decoy.text.slice(0, 140)}`,
+              );
+            }
+          }
+          const leaks = leakedIds(answer.text, JSON.stringify(request.victim));
+          if (leaks.length) {
+            problems.push(`${who}: the answer carries the victim’s ${leaks.join(', ')}`);
+          }
+        }
+        if (write && scopes?.scope && !viewerScopes.has(scopes.scope)) {
+          const answer = await ask(request.victim, victim.viewer.token, 'the victim’s viewer');
+          if (answer.code !== 'FORBIDDEN' || answer.hasData) {
+            problems.push(`the victim’s viewer: ${answer.text.slice(0, 160)}`);
+          }
+        }
+        if (problems.length) {
+          throw new Error(`${f.name}:\n${problems.join('\n')}`);
+        }
+      });
+    },
+  );
 
   afterAll(() => {
     console.info(
