@@ -10,23 +10,34 @@ import {
 import { ValidationError } from './errors.js';
 
 /**
- * PostgreSQL cannot store U+0000 in text or jsonb (22021): every string that reaches a subgraph —
+ * PostgreSQL cannot store U+0000 in text or jsonb (22021), nor a lone UTF-16 surrogate (JSON's
+ * `"\ud800"` is no character: it has no UTF-8 form): every string that reaches a subgraph —
  * inline literals and variables, at any depth, object keys included — is checked before any
  * resolver runs, so no operation answers a 500 for it. One place for every operation, HTTP and
  * websocket alike.
  */
-const MESSAGE = 'Input should not contain NUL characters.';
+const NUL_MESSAGE = 'Input should not contain NUL characters.';
+const SURROGATE_MESSAGE = 'Input should be valid Unicode text (no unpaired surrogate).';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why PostgreSQL could not store the string, or null. */
+function unstorable(s: string): string | null {
+  if (s.includes('\u0000')) {
+    return NUL_MESSAGE;
+  }
+  return LONE_SURROGATE.test(s) ? SURROGATE_MESSAGE : null;
+}
 
 type Loc = (string | number)[];
 type Issue = { loc: Loc; msg: string; type: string };
 
-const hasNul = (s: string) => s.includes('\u0000');
-
 /** NULs inside a JSON value (a variable's), with their paths below `loc`. */
 function walkValue(value: unknown, loc: Loc, issues: Issue[]) {
   if (typeof value === 'string') {
-    if (hasNul(value)) {
-      issues.push({ loc, msg: MESSAGE, type: 'string_type' });
+    const msg = unstorable(value);
+    if (msg) {
+      issues.push({ loc, msg, type: 'string_type' });
     }
   } else if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
@@ -34,8 +45,9 @@ function walkValue(value: unknown, loc: Loc, issues: Issue[]) {
     }
   } else if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
-      if (hasNul(key)) {
-        issues.push({ loc: [...loc, key], msg: MESSAGE, type: 'value_error' });
+      const msg = unstorable(key);
+      if (msg) {
+        issues.push({ loc: [...loc, key], msg, type: 'value_error' });
       }
       walkValue(v, [...loc, key], issues);
     }
@@ -45,11 +57,13 @@ function walkValue(value: unknown, loc: Loc, issues: Issue[]) {
 /** NULs in an argument's AST value; a variable is read from the request's variables. */
 function walkNode(node: ValueNode, loc: Loc, variables: Record<string, unknown>, issues: Issue[]) {
   switch (node.kind) {
-    case Kind.STRING:
-      if (hasNul(node.value)) {
-        issues.push({ loc, msg: MESSAGE, type: 'string_type' });
+    case Kind.STRING: {
+      const msg = unstorable(node.value);
+      if (msg) {
+        issues.push({ loc, msg, type: 'string_type' });
       }
       return;
+    }
     case Kind.VARIABLE:
       walkValue(variables[node.name.value], loc, issues);
       return;

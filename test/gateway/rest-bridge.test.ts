@@ -223,6 +223,32 @@ describe('NUL characters', () => {
     ]);
   });
 
+  it('refuses a lone UTF-16 surrogate (no UTF-8 form, so PostgreSQL cannot store it) the same way, and changes nothing', async () => {
+    const res = await t.rest('PATCH', `/api/tenants/${owner.tenantId}`, {
+      token: owner.accessToken,
+      body: '{"name":"Acme \\ud800"}',
+    });
+    expect(res.status).toBe(422);
+    expect(nulDetail(res.body)).toEqual([
+      {
+        loc: ['body', 'name'],
+        msg: 'Input should be valid Unicode text (no unpaired surrogate).',
+        type: 'string_type',
+      },
+    ]);
+    const tenant = await t.rest<{ name: string }>('GET', `/api/tenants/${owner.tenantId}`, {
+      token: owner.accessToken,
+    });
+    expect(tenant.body.name).not.toContain('Acme \ud800');
+    // A surrogate pair is one character (an emoji): accepted.
+    const paired = await t.rest<{ name: string }>('PATCH', `/api/tenants/${owner.tenantId}`, {
+      token: owner.accessToken,
+      body: { name: 'Acme \u{1F600}' },
+    });
+    expect(paired.status).toBe(200);
+    expect(paired.body.name).toBe('Acme \u{1F600}');
+  });
+
   it('refuses NUL from GraphQL clients, in variables and inline literals', async () => {
     const viaVariable = await t.gql(
       'mutation ($jti: ID!) { revokeServiceAccountToken(jti: $jti) { jti } }',
