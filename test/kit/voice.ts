@@ -4,6 +4,17 @@ import type { Account, TestStack } from './stack.js';
 
 /** Helpers of the voice tests: an agent with a live binding and voice settings, made through REST. */
 
+/** A runtime config version body with voice settings: OpenAI speech both ways, English, VAD turn detection. */
+export const VOICE_RUNTIME_CONFIG = {
+  model: 'gpt-4o-mini',
+  voice: {
+    stt: { provider: 'openai', model: 'gpt-4o-transcribe', language: 'en' },
+    tts: { provider: 'openai', voice: 'alloy' },
+    language: 'en',
+    turn_detection: { mode: 'server_vad', silence_ms: 600 },
+  },
+};
+
 export interface VoiceAgentFixture {
   agentId: string;
   key: string;
@@ -34,15 +45,12 @@ export async function createVoiceAgent(
     template: options.template ?? 'You answer the phone. Be brief.',
   });
   const config = await created<{ id: string }>(t, account, '/runtime-configs', { name: `${key}-runtime` });
-  const configVersion = await created<{ id: string }>(t, account, `/runtime-configs/${config.id}/versions`, {
-    model: 'gpt-4o-mini',
-    voice: {
-      stt: { provider: 'openai', model: 'gpt-4o-transcribe', language: 'en' },
-      tts: { provider: 'openai', voice: 'alloy' },
-      language: 'en',
-      turn_detection: { mode: 'server_vad', silence_ms: 600 },
-    },
-  });
+  const configVersion = await created<{ id: string }>(
+    t,
+    account,
+    `/runtime-configs/${config.id}/versions`,
+    VOICE_RUNTIME_CONFIG,
+  );
   const agent = await created<{ id: string }>(t, account, '/agents', {
     key,
     display_name: `Voice ${key}`,

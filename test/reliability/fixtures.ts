@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { upload } from '../kit/knowledge.js';
 import type { Account, TestStack } from '../kit/stack.js';
+import { VOICE_RUNTIME_CONFIG } from '../kit/voice.js';
 import { addMember, type Member } from '../subgraphs/tenancy-kit.js';
 
 type Body = Record<string, unknown>;
@@ -37,15 +38,12 @@ export async function makeVictim(t: TestStack, owner: Account, phoneNumber: stri
     template: 'You answer the phone. Be brief.',
   });
   const config = await made(t, owner, `${tenant}/runtime-configs`, { name: `${key}-runtime` });
-  const configVersion = await made(t, owner, `${tenant}/runtime-configs/${config.id}/versions`, {
-    model: 'gpt-4o-mini',
-    voice: {
-      stt: { provider: 'openai', model: 'gpt-4o-transcribe', language: 'en' },
-      tts: { provider: 'openai', voice: 'alloy' },
-      language: 'en',
-      turn_detection: { mode: 'server_vad', silence_ms: 600 },
-    },
-  });
+  const configVersion = await made(
+    t,
+    owner,
+    `${tenant}/runtime-configs/${config.id}/versions`,
+    VOICE_RUNTIME_CONFIG,
+  );
   const tool = await made(t, owner, `${tenant}/tools`, {
     name: `clock_${key.replace(/-/g, '_')}`,
     first_version: { kind: 'builtin', config: { name: 'current_time' } },
@@ -83,6 +81,21 @@ export async function makeVictim(t: TestStack, owner: Account, phoneNumber: stri
     owner.accessToken,
   );
   expect(sent.errors, JSON.stringify(sent.errors)).toBeUndefined();
+  // The turn runs in the background: its writes must be over before the sweep compares digests.
+  const streamId = sent.data?.sendMessage.streamId;
+  const turnStatus = async () =>
+    (
+      await t.gql<{ chatTurn: { status: string } }>(
+        'query ($id: ID!) { chatTurn(streamId: $id) { status } }',
+        { id: streamId },
+        owner.accessToken,
+      )
+    ).data?.chatTurn.status ?? '';
+  const deadline = Date.now() + 20_000;
+  while (['QUEUED', 'IN_PROGRESS'].includes(await turnStatus())) {
+    expect(Date.now(), 'the victim’s chat turn to end').toBeLessThan(deadline);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const voiceSession = await made(t, owner, `${tenant}/sessions`, { agent_id: agent.id });
   const call = await made(t, owner, `${tenant}/calls`, {
     agent_id: agent.id,

@@ -210,14 +210,14 @@ describe('isolation sweep', () => {
         ['the other tenant’s all-scope API key', sweep.otherKey],
       ] as const) {
         const answer = await refused(op, victimPath, token, problems, who);
-        if (answer.status < 400) {
+        if (op.write && answer.status < 400) {
           await settle(); // its own tenant's success may have work running (a chat turn, an ingest)
         }
         const leaks = leakedIds(answer.text, victimPath);
         if (swaps.length) {
           const decoy = await call(op.method, decoyPath, token, op.body, op.sse);
           counts.requests++;
-          if (decoy.status < 400) {
+          if (op.write && decoy.status < 400) {
             await settle();
           }
           // A success is fine only where the path names the caller's own namespace (an agent key of
@@ -274,7 +274,7 @@ describe('isolation sweep', () => {
               problems.push(`${who}: refused (${answer.code}) yet wrote ${changed.join(', ')}`);
             }
           }
-          if (!answer.refused) {
+          if (write && !answer.refused) {
             await settle();
           }
           return answer;

@@ -137,19 +137,24 @@ export async function keepSignedIn(): Promise<void> {
   }
 }
 
-/** Waits until two digests a moment apart agree, naming what keeps changing. */
+/** Waits until the digests stop changing (three reads 150 ms apart agree). */
 export async function settle(): Promise<void> {
   let last = await tableDigests(sweep.t, BOOKKEEPING);
-  for (let i = 0; i < 50; i++) {
-    await new Promise((r) => setTimeout(r, 200));
+  let quiet = 0;
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 150));
     const now = await tableDigests(sweep.t, BOOKKEEPING);
     const changed = changedTables(last, now);
-    if (changed.length === 0) {
+    // Three quiet reads in a row: background work (a job between two steps) pauses for less.
+    quiet = changed.length ? 0 : quiet + 1;
+    if (quiet === 3) {
       return;
     }
     last = now;
   }
-  throw new Error('the database never settled after the fixtures');
+  throw new Error(
+    `the database never settled: ${changedTables(last, await tableDigests(sweep.t, BOOKKEEPING))}`,
+  );
 }
 
 export interface Filled {
