@@ -13,6 +13,7 @@ import { afterAll, describe, it } from 'vitest';
 import { changedTables, tableDigests } from './db-digest.js';
 import {
   BOOKKEEPING,
+  call,
   fill,
   keepSignedIn,
   type Operation,
@@ -209,16 +210,8 @@ describe('fuzzing', () => {
       // own smallest valid one included: that is its clear error, not a fault the fuzzing found.
       await keepSignedIn();
       const { victimPath } = fill(op.method, op.path);
-      const baseline = await fetch(`${sweep.t.url}${victimPath}`, {
-        method: op.method,
-        headers: {
-          authorization: `Bearer ${sweep.victim.owner.accessToken}`,
-          'content-type': 'application/json',
-        },
-        ...(op.method !== 'GET' && op.method !== 'DELETE' ? { body: JSON.stringify(op.body) } : {}),
-      });
+      const baseline = await call(op.method, victimPath, sweep.victim.owner.accessToken, op.body, op.sse);
       const unavailable = baseline.status === 503;
-      await baseline.body?.cancel();
       if (op.write && baseline.status < 400) {
         await settle();
       }
