@@ -15,6 +15,7 @@ import {
   BOOKKEEPING,
   call,
   fill,
+  isEnvelope,
   keepSignedIn,
   type Operation,
   operations,
@@ -246,11 +247,11 @@ describe('fuzzing', () => {
           problems.push(`${spoiled.what}: ${status} ${text.slice(0, 200)}`);
         } else if (status >= 400) {
           // 503 of an unavailable operation included: it too answers in the envelope.
-          let body: { error?: unknown; message?: unknown } | null = null;
+          let json: unknown = null;
           try {
-            body = JSON.parse(text);
+            json = JSON.parse(text);
           } catch {}
-          if (typeof body?.error !== 'string' || typeof body?.message !== 'string') {
+          if (!isEnvelope({ status, text, json })) {
             problems.push(`${spoiled.what}: ${status} outside the error envelope: ${text.slice(0, 160)}`);
           }
           if (before) {

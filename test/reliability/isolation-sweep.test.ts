@@ -25,7 +25,7 @@ import {
 } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { changedTables, tableDigests } from './db-digest.js';
-import { PARAMETERS, SHARED_PARAMETERS } from './fixtures.js';
+import { SHARED_PARAMETERS } from './fixtures.js';
 import {
   BOOKKEEPING,
   blank,
@@ -41,6 +41,7 @@ import {
   settle,
   sweep,
   useSweepStack,
+  victimAndDecoy,
   viewerScopes,
 } from './sweep-kit.js';
 
@@ -98,15 +99,11 @@ function graphQLRequest(root: 'Query' | 'Mutation', field: GraphQLField<unknown,
   const unknown: string[] = [];
   for (const arg of field.args) {
     const name = snake(arg.name);
-    const entry = PARAMETERS[name];
-    if (entry) {
-      const id = sweep.victim.ids[typeof entry === 'function' ? entry(field.name) : entry] ?? '';
-      const stand = /^[0-9a-f-]{36}$/i.test(id)
-        ? randomUUID()
-        : `${id.slice(0, 3)}-${randomUUID().slice(0, 8)}`;
-      victimVars[arg.name] = id;
-      decoyVars[arg.name] = stand;
-      swaps.push([id, stand]);
+    const found = victimAndDecoy(name, field.name);
+    if (found) {
+      victimVars[arg.name] = found.id;
+      decoyVars[arg.name] = found.decoy;
+      swaps.push([found.id, found.decoy]);
     } else if (isNonNullType(arg.type)) {
       if (getNamedType(arg.type).name === 'ID' && !(name in SHARED_PARAMETERS)) {
         unknown.push(arg.name);

@@ -165,35 +165,50 @@ export interface Filled {
   unknown: string[];
 }
 
+/**
+ * The victim's id for a path parameter or a GraphQL argument (snake-cased), and a stand-in of the
+ * same form that exists nowhere; undefined for a name fixtures.ts does not know. `where` is the REST
+ * path or the GraphQL field name (one name can mean different resources, see PARAMETERS).
+ */
+export function victimAndDecoy(name: string, where: string): { id: string; decoy: string } | undefined {
+  const entry = PARAMETERS[name];
+  if (!entry) {
+    return undefined;
+  }
+  const id = sweep.victim.ids[typeof entry === 'function' ? entry(where) : entry] ?? '';
+  const decoy = /^[0-9a-f-]{36}$/i.test(id) ? randomUUID() : `${id.slice(0, 3)}-${randomUUID().slice(0, 8)}`;
+  return { id, decoy };
+}
+
 /** The path with the victim's ids, and the same path with ids that exist nowhere. */
 export function fill(method: string, path: string): Filled {
   const swaps: [string, string][] = [];
   const unknown: string[] = [];
+  const parts = new Map<string, { id: string; decoy: string }>();
+  for (const [, name = ''] of path.matchAll(/\{(\w+)\}/g)) {
+    const found = name in SHARED_PARAMETERS ? undefined : victimAndDecoy(name, path);
+    if (found) {
+      parts.set(name, found);
+      swaps.push([found.id, found.decoy]);
+    } else if (!(name in SHARED_PARAMETERS)) {
+      unknown.push(name);
+    }
+  }
   const fillWith = (decoy: boolean) =>
     path.replace(/\{(\w+)\}/g, (_, name: string) => {
       if (name in SHARED_PARAMETERS) {
         return name === 'jti' || name === 'request_id' || name === 'invite_id' ? randomUUID() : 'pii';
       }
-      const entry = PARAMETERS[name];
-      if (!entry) {
-        unknown.push(name);
-        return 'unknown';
-      }
-      const kind = typeof entry === 'function' ? entry(path) : entry;
-      const id = sweep.victim.ids[kind] ?? '';
-      if (!decoy) {
-        return encodeURIComponent(id);
-      }
-      const stand = /^[0-9a-f-]{36}$/i.test(id)
-        ? randomUUID()
-        : `${id.slice(0, 3)}-${randomUUID().slice(0, 8)}`;
-      swaps.push([id, stand]);
-      return encodeURIComponent(stand);
+      const found = parts.get(name);
+      return found ? encodeURIComponent(decoy ? found.decoy : found.id) : 'unknown';
     });
   const query = minimalQuery(method, path);
-  const victimPath = fillWith(false) + query;
-  const decoyPath = fillWith(true) + query;
-  return { victimPath, decoyPath, swaps, unknown: [...new Set(unknown)] };
+  return {
+    victimPath: fillWith(false) + query,
+    decoyPath: fillWith(true) + query,
+    swaps,
+    unknown: [...new Set(unknown)],
+  };
 }
 
 export interface Answer {
