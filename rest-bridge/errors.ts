@@ -110,7 +110,11 @@ export type ArgumentOrigin = Record<string, 'path' | 'query' | 'body' | 'input'>
  * starts with a REST origin is kept.
  */
 export function restLoc(loc: unknown, origin: ArgumentOrigin): unknown {
-  if (!Array.isArray(loc) || typeof loc[0] !== 'string' || ['body', 'query', 'path'].includes(loc[0])) {
+  if (
+    !Array.isArray(loc) ||
+    typeof loc[0] !== 'string' ||
+    ['body', 'query', 'path', 'header'].includes(loc[0])
+  ) {
     return loc;
   }
   const [argument, ...rest] = loc as [string, ...(string | number)[]];

@@ -197,6 +197,16 @@ function collectRefs(value: unknown, into: Set<string>) {
   }
 }
 
+const IDEMPOTENCY_KEY_REF = { $ref: '#/components/parameters/IdempotencyKey' };
+const IDEMPOTENCY_KEY_PARAMETER = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the first answer is kept 24 h per tenant, caller and key, and a retry of the same request gets it back without the effect happening again. The same key with a different request answers 422; a retry while the first is still running answers 409. 1 to 255 visible ASCII characters (a UUID is a good key).',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+};
+
 /**
  * The REST face's OpenAPI document (schema/openapi.json, served at /api/v1/openapi.json). An
  * operation that the legacy contract defines is published exactly as the contract has it (statuses,
@@ -218,7 +228,12 @@ export function buildOpenApiDocument(supergraphSdl: string): Record<string, unkn
   };
   for (const route of routes) {
     const field = rootField(apiSchema, route);
-    const operation = fromContract(route.path, route.method) ?? generatedOperation(schemas, field, route);
+    const described = fromContract(route.path, route.method) ?? generatedOperation(schemas, field, route);
+    // Every mutation accepts an Idempotency-Key (subgraphs/kernel/idempotency.ts); an optional header
+    // leaves the contract's wire format as it is.
+    const operation = route.field.startsWith('Mutation.')
+      ? { ...described, parameters: [...((described.parameters as unknown[]) ?? []), IDEMPOTENCY_KEY_REF] }
+      : described;
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operation };
   }
   for (const stream of streamRoutes) {
@@ -260,6 +275,7 @@ export function buildOpenApiDocument(supergraphSdl: string): Record<string, unkn
     paths: sortedPaths,
     components: {
       schemas: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b))),
+      parameters: { IdempotencyKey: IDEMPOTENCY_KEY_PARAMETER },
       securitySchemes: { HTTPBearer: { type: 'http', scheme: 'bearer' } },
     },
   };

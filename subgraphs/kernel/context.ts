@@ -22,6 +22,7 @@ export const FORWARDED_HEADERS = [
   'x-operator-override',
   'x-operator-reason',
   'x-api-key',
+  'idempotency-key',
 ] as const;
 
 /** What services receive: no GraphQL in it, so tests can build one directly. */

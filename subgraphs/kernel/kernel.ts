@@ -4,6 +4,7 @@ import { assertS3Settings, type BlobStore, createBlobStore, storageSigningKey } 
 import type { Config } from './config.js';
 import { type Database, openDatabase } from './db.js';
 import { EventBus } from './event-bus.js';
+import { IdempotencyStore } from './idempotency.js';
 import { JobQueue } from './jobs.js';
 import { KeyRing } from './keys.js';
 import { createLogger, type Logger } from './logger.js';
@@ -28,6 +29,8 @@ export interface Kernel {
   peers: Peers;
   /** Durable background jobs (see jobs.ts). */
   jobs: JobQueue;
+  /** Answers of mutations sent with an Idempotency-Key (see idempotency.ts). */
+  idempotency: IdempotencyStore;
   close(): Promise<void>;
 }
 
@@ -96,6 +99,8 @@ export async function createKernel(config: Config, options: KernelOptions = {}):
       pollMs: config.JOB_POLL_MS,
       ownsDatabase: database.kind === 'pglite',
     }),
+    // A first request holds its key twice as long as the gateway waits for any answer.
+    idempotency: new IdempotencyStore(database.prisma, log, 2 * config.SUBGRAPH_REQUEST_TIMEOUT_MS),
     async close() {
       mailer.close();
       await bus.stop();

@@ -1,6 +1,7 @@
 import { subgraphUrlFromEnv } from './config.js';
 import type { Ctx } from './context.js';
 import { AppError, type ErrorCode } from './errors.js';
+import { IDEMPOTENCY_HEADER } from './idempotency.js';
 
 /**
  * Calls from one domain to another: a GraphQL operation sent to the subgraph that owns the fields,
@@ -45,7 +46,9 @@ export class Peers {
     variables: Record<string, unknown> = {},
     signal?: AbortSignal,
   ): Promise<T> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...ctx.headers };
+    // The client's Idempotency-Key covers the operation it sent, not the calls that operation makes.
+    const { [IDEMPOTENCY_HEADER]: _key, ...forwarded } = ctx.headers;
+    const headers: Record<string, string> = { 'content-type': 'application/json', ...forwarded };
     if (ctx.credential) {
       headers.authorization = `Bearer ${ctx.credential}`;
     }

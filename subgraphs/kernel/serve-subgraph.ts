@@ -12,6 +12,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { type Ctx, createContext, FORWARDED_HEADERS } from './context.js';
 import { formatSubgraphError } from './format-error.js';
+import { idempotencyPlugin } from './idempotency.js';
 import type { Kernel } from './kernel.js';
 import { listen as listenOn } from './listen.js';
 import { nulGuardPlugin, nulIssues } from './nul-guard.js';
@@ -126,6 +127,7 @@ export async function serveSubgraph(
       // No @cacheControl in the schemas: its per-field hook wrapped every resolver for nothing.
       ApolloServerPluginCacheControlDisabled(),
       nulGuardPlugin,
+      idempotencyPlugin(kernel.idempotency, subgraph.name, formatError),
       {
         // Only the gateway calls subgraphs: answer GraphQL errors (e.g. a bad custom-scalar variable)
         // with 200 so the gateway passes their codes on instead of reporting a failed fetch (a 500).

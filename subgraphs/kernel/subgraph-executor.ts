@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { type Ctx, createContext, type RequestCredentials } from './context.js';
 import { formatSubgraphError } from './format-error.js';
+import type { IdempotencyClaim } from './idempotency.js';
 import type { Kernel } from './kernel.js';
 import { nulIssues, nulValidationError } from './nul-guard.js';
 import type { SubgraphModule } from './serve-subgraph.js';
@@ -178,39 +179,69 @@ export function createSubgraphExecutor(
           return answer({ errors: format([nulValidationError(issues)]) });
         }
       }
-      let result: ExecutionResult;
+      let contextValue: Ctx;
       try {
-        result = await execute({
-          schema: subgraph.schema,
-          document,
-          contextValue: await contextFor(credentials),
-          variableValues: variables,
-          operationName: request.operationName ?? null,
-        });
-        if (!operation) {
-          const first = result.errors?.[0];
-          if (!first) {
-            throw new Error('Unexpected error: the operation did not resolve but execute returned no errors');
-          }
-          throw coded('OPERATION_RESOLUTION_FAILURE', first.message, {
-            nodes: first.nodes,
-            originalError: first.originalError ?? first,
-            extensions: first.extensions,
-          });
-        }
+        contextValue = await contextFor(credentials);
       } catch (error) {
         return answer({ errors: format([error]) });
       }
-      const errors = result.errors?.map((e) =>
-        isBadUserInput(e) && e.extensions?.code == null
-          ? coded('BAD_USER_INPUT', e.message, {
-              nodes: e.nodes,
-              originalError: e.originalError ?? e,
-              extensions: e.extensions,
-            })
-          : e,
-      );
-      return answer({ ...result, ...(errors ? { errors: format(errors) } : {}) } as FormattedExecutionResult);
+      // Mutations with an Idempotency-Key: a kept answer instead of executing, or a claim to finish.
+      let claim: IdempotencyClaim | null = null;
+      if (operation?.operation === 'mutation') {
+        try {
+          const start = await kernel.idempotency.begin(subgraph.name, contextValue, request);
+          if (start.kind === 'replay') {
+            return answer(start.result);
+          }
+          claim = start.kind === 'run' ? start.claim : null;
+        } catch (error) {
+          return answer({ errors: format([error]) });
+        }
+      }
+      const result = await run(document, operation, request, contextValue);
+      await claim?.finish(result);
+      return result;
     },
   };
+
+  async function run(
+    document: DocumentNode,
+    operation: ReturnType<typeof getOperationAST>,
+    request: SubgraphRequest,
+    contextValue: Ctx,
+  ): Promise<FormattedExecutionResult> {
+    let result: ExecutionResult;
+    try {
+      result = await execute({
+        schema: subgraph.schema,
+        document,
+        contextValue,
+        variableValues: request.variables ?? {},
+        operationName: request.operationName ?? null,
+      });
+      if (!operation) {
+        const first = result.errors?.[0];
+        if (!first) {
+          throw new Error('Unexpected error: the operation did not resolve but execute returned no errors');
+        }
+        throw coded('OPERATION_RESOLUTION_FAILURE', first.message, {
+          nodes: first.nodes,
+          originalError: first.originalError ?? first,
+          extensions: first.extensions,
+        });
+      }
+    } catch (error) {
+      return answer({ errors: format([error]) });
+    }
+    const errors = result.errors?.map((e) =>
+      isBadUserInput(e) && e.extensions?.code == null
+        ? coded('BAD_USER_INPUT', e.message, {
+            nodes: e.nodes,
+            originalError: e.originalError ?? e,
+            extensions: e.extensions,
+          })
+        : e,
+    );
+    return answer({ ...result, ...(errors ? { errors: format(errors) } : {}) } as FormattedExecutionResult);
+  }
 }

@@ -4,11 +4,12 @@ import { buildSchema, type GraphQLScalarType, type GraphQLSchema } from 'graphql
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayContext } from '../../gateway/context.js';
 import { HttpDataSource } from '../../gateway/http-data-source.js';
-import { InflightQueries, inflightKey, stableJson } from '../../gateway/inflight.js';
+import { InflightQueries, inflightKey } from '../../gateway/inflight.js';
 import { LocalDataSource } from '../../gateway/local-data-source.js';
 import type { Ctx } from '../../subgraphs/kernel/context.js';
 import { AppError } from '../../subgraphs/kernel/errors.js';
 import { type ServedSubgraph, serveSubgraph } from '../../subgraphs/kernel/serve-subgraph.js';
+import { stableJson } from '../../subgraphs/kernel/stable-json.js';
 import { createSubgraphExecutor, type SubgraphExecutor } from '../../subgraphs/kernel/subgraph-executor.js';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
 

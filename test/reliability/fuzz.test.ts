@@ -9,7 +9,7 @@
  * write leaves every table as it was. `FUZZ_CASES` (per operation, default 6) and `FUZZ_SEED`
  * (default 1) make a longer or different run: `FUZZ_CASES=200 npx vitest run test/reliability/fuzz.test.ts`.
  */
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { changedTables, tableDigests } from './db-digest.js';
 import {
   BOOKKEEPING,
@@ -275,5 +275,35 @@ describe('fuzzing', () => {
     console.info(
       `fuzzing: ${ordered.length} operations, ${counts.requests} requests (seed ${SEED}, ${CASES} each), ${counts.fiveHundreds} 5xx, ${counts.refusedWrites} refused writes checked against the database`,
     );
+  });
+});
+
+describe('Idempotency-Key', () => {
+  const mutations = ordered.filter((op) => op.field.startsWith('Mutation.'));
+
+  // Every mutation reads the header before it runs (see idempotency.test.ts for what a key does):
+  // a malformed one is refused with the header named, whatever the operation, and changes nothing.
+  it(`every mutating operation (${mutations.length}) refuses a malformed Idempotency-Key with a 422 naming it, writing nothing`, async () => {
+    const problems: string[] = [];
+    for (const op of mutations) {
+      await keepSignedIn();
+      const { victimPath } = fill(op.method, op.path);
+      const before = await tableDigests(sweep.t, BOOKKEEPING);
+      const answer = await call(op.method, victimPath, sweep.victim.owner.accessToken, op.body, op.sse, {
+        'idempotency-key': 'not a valid key',
+      });
+      counts.requests++;
+      const locs = ((answer.json as { details?: { loc?: unknown[] }[] } | null)?.details ?? []).map((d) =>
+        d.loc?.join('.'),
+      );
+      if (answer.status !== 422 || !isEnvelope(answer) || !locs.includes('header.Idempotency-Key')) {
+        problems.push(`${op.name}: ${answer.status} ${answer.text.slice(0, 160)}`);
+      }
+      const changed = changedTables(before, await tableDigests(sweep.t, BOOKKEEPING));
+      if (changed.length) {
+        problems.push(`${op.name}: refused yet wrote ${changed.join(', ')}`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -223,6 +223,7 @@ export async function call(
   token: string | null,
   body: Record<string, unknown>,
   sse = false,
+  headers: Record<string, string> = {},
 ): Promise<Answer> {
   const controller = new AbortController();
   const res = await fetch(`${sweep.t.url}${path}`, {
@@ -231,6 +232,7 @@ export async function call(
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }),
       ...(sse ? { accept: 'text/event-stream' } : {}),
+      ...headers,
     },
     ...(method === 'GET' || method === 'DELETE' ? {} : { body: JSON.stringify(body) }),
     signal: controller.signal,
