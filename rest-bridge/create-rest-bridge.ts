@@ -21,7 +21,7 @@ import { type ArgumentOrigin, envelope, errorResponse, withRestLocs } from './er
 import { argumentProblems, fromText, type Problem, problemFromGraphQLError } from './input-problems.js';
 import { isMultipart, parseMultipart } from './multipart.js';
 import { Router } from './router.js';
-import { fieldAliases, type RestRoute, routes as routeTable } from './routes/index.js';
+import { credentialFields, fieldAliases, type RestRoute, routes as routeTable } from './routes/index.js';
 import { restSchema } from './schema.js';
 import { type StreamRoute, streamRoutes as streamTable } from './streams/index.js';
 
@@ -297,6 +297,17 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         return;
       }
       const c = target;
+      if (
+        credentialFields.has(c.route.field) &&
+        !c.route.signed &&
+        !req.headers.authorization &&
+        !req.headers['x-api-key']
+      ) {
+        // Drain what the client sends (a large upload too) before answering, so the socket stays usable.
+        req.resume();
+        sendError(res, 401, envelope(401, 'Authentication required.'));
+        return;
+      }
       let body: unknown;
       if (['POST', 'PUT', 'PATCH'].includes(c.route.method)) {
         const limit = c.route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

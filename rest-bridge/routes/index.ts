@@ -1,3 +1,4 @@
+import { isObjectType } from 'graphql';
 import { subgraphs } from '../../subgraphs/registry.js';
 import type { FieldAliases, RestRoute, RestStream } from './types.js';
 
@@ -19,3 +20,26 @@ export const ignoredFields: readonly string[] = subgraphs.flatMap((s) => s.rest.
 export const restStreams: readonly RestStream[] = subgraphs.flatMap((s) => s.rest.streams ?? []);
 
 export type { FieldAliases, RestRoute, RestStream, RestSurface } from './types.js';
+
+/**
+ * `Query.x` / `Mutation.y` fields that always need a credential: their declared `authScopes` do not
+ * include `public`. The bridge answers a request to one of them that carries no credential with 401
+ * before it reads the body, so a client without a token learns that first, not what its body lacks.
+ */
+export const credentialFields: ReadonlySet<string> = new Set(
+  subgraphs.flatMap((s) =>
+    (['Query', 'Mutation'] as const).flatMap((root) => {
+      const type = s.schema.getType(root);
+      return isObjectType(type)
+        ? Object.values(type.getFields())
+            .filter((field) => {
+              const scopes = (field.extensions?.pothosOptions as { authScopes?: unknown } | undefined)
+                ?.authScopes;
+              // A function decides per request: only the subgraph can tell.
+              return typeof scopes === 'object' && scopes !== null && !('public' in scopes);
+            })
+            .map((field) => `${root}.${field.name}`)
+        : [];
+    }),
+  ),
+);

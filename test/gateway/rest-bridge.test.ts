@@ -158,6 +158,32 @@ describe('REST validation errors speak REST', () => {
     expect((badJson.body as { details: { type: string }[] }).details[0]?.type).toBe('json_invalid');
   });
 
+  it('answers a request without a credential 401 before looking at its body or parameters; public routes still validate', async () => {
+    const agents = `/api/tenants/${owner.tenantId}/agents`;
+    for (const [method, path, body] of [
+      ['POST', agents, '{"key":'],
+      ['POST', agents, '[1]'],
+      ['POST', agents, JSON.stringify({ key: 12 })],
+      ['GET', `${agents}?limit=abc`, undefined],
+      ['GET', '/api/tenants/not-a-uuid/agents', undefined],
+    ] as const) {
+      const res = await t.rest(method, path, body === undefined ? {} : { body });
+      expect(res.status, `${method} ${path} ${body}`).toBe(401);
+      expect(res.body).toEqual({
+        success: false,
+        error: 'Unauthorized',
+        message: 'Authentication required.',
+        details: null,
+      });
+      expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    // With a credential, the same body is judged on its merits.
+    const judged = await t.rest('POST', agents, { token: owner.accessToken, body: '{"key":' });
+    expect(judged.status).toBe(422);
+    // A public operation (sign-up) needs no credential: its body is validated.
+    expect((await t.rest('POST', '/api/v1/auth/register', { body: '[1]' })).status).toBe(422);
+  });
+
   it('keeps GraphQL’s own errors for GraphQL clients', async () => {
     const res = await t.gql('mutation ($input: RegisterInput!) { register(input: $input) { userId } }', {
       input: { email: 'x@example.com', password: 'p', acceptTerms: 'yes' },

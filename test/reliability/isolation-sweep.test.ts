@@ -20,8 +20,10 @@ import {
   isCompositeType,
   isEnumType,
   isInputObjectType,
+  isLeafType,
   isListType,
   isNonNullType,
+  isObjectType,
 } from 'graphql';
 import { afterAll, describe, expect, it } from 'vitest';
 import { changedTables, tableDigests } from './db-digest.js';
@@ -39,6 +41,7 @@ import {
   rootFields,
   scopesByField,
   settle,
+  subscriptionFields,
   sweep,
   useSweepStack,
   victimAndDecoy,
@@ -47,7 +50,14 @@ import {
 
 useSweepStack();
 
-const counts = { operations: operations.length + rootFields.length, requests: 0, refusedWritesChecked: 0 };
+const counts = {
+  operations: operations.length + rootFields.length + subscriptionFields.length,
+  requests: 0,
+  refusedWritesChecked: 0,
+};
+
+/** How long a subscription that neither failed nor sent anything is watched. */
+const SUBSCRIPTION_WINDOW_MS = 600;
 
 /** The plainest value a GraphQL input type accepts (required input fields only). */
 function plainValue(type: GraphQLInputType, depth = 0): unknown {
@@ -86,13 +96,28 @@ function plainValue(type: GraphQLInputType, depth = 0): unknown {
   }
 }
 
+/**
+ * What an answer shows: an object's scalar fields (those that take no required argument), so an
+ * id, a name or a payload of the victim's would be seen; `__typename` of an abstract type.
+ */
+function selectionOf(field: GraphQLField<unknown, unknown>): string {
+  const type = getNamedType(field.type);
+  if (isObjectType(type)) {
+    const scalars = Object.values(type.getFields())
+      .filter((f) => isLeafType(getNamedType(f.type)) && f.args.every((a) => !isNonNullType(a.type)))
+      .map((f) => f.name);
+    return ` { __typename ${scalars.join(' ')} }`;
+  }
+  return isCompositeType(type) ? ' { __typename }' : '';
+}
+
 const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * One operation calling the field with every argument that names a resource set to the victim's
  * (or, in `decoy`, to ids that exist nowhere) and every other required argument to its plainest value.
  */
-function graphQLRequest(root: 'Query' | 'Mutation', field: GraphQLField<unknown, unknown>) {
+function graphQLRequest(root: 'Query' | 'Mutation' | 'Subscription', field: GraphQLField<unknown, unknown>) {
   const victimVars: Record<string, unknown> = {};
   const decoyVars: Record<string, unknown> = {};
   const swaps: [string, string][] = [];
@@ -104,6 +129,10 @@ function graphQLRequest(root: 'Query' | 'Mutation', field: GraphQLField<unknown,
       victimVars[arg.name] = found.id;
       decoyVars[arg.name] = found.decoy;
       swaps.push([found.id, found.decoy]);
+    } else if (root === 'Subscription' && arg.name === 'after') {
+      // From the start of the stream: a replay is where another tenant's history would show.
+      victimVars[arg.name] = '0';
+      decoyVars[arg.name] = '0';
     } else if (isNonNullType(arg.type)) {
       if (getNamedType(arg.type).name === 'ID' && !(name in SHARED_PARAMETERS)) {
         unknown.push(arg.name);
@@ -121,8 +150,8 @@ function graphQLRequest(root: 'Query' | 'Mutation', field: GraphQLField<unknown,
     .filter((a) => a.name in victimVars)
     .map((a) => `${a.name}: $${a.name}`)
     .join(', ');
-  const selection = isCompositeType(getNamedType(field.type)) ? ' { __typename }' : '';
-  const query = `${root === 'Query' ? 'query' : 'mutation'} Sweep${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`;
+  const selection = selectionOf(field);
+  const query = `${root.toLowerCase()} Sweep${declared ? `(${declared})` : ''} { ${field.name}${passed ? `(${passed})` : ''}${selection} }`;
   return { query, victim: victimVars, decoy: decoyVars, swaps, unknown };
 }
 
@@ -155,6 +184,70 @@ async function gqlCall(
     hasData: value !== null && value !== undefined,
     refused: Boolean(body.errors?.length),
   };
+}
+
+/**
+ * Subscribes over graphql-ws and watches the first answer: an error (its code), events (their
+ * text), or, after the window, an open stream that sent nothing.
+ */
+async function subscribeOnce(
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+): Promise<GraphQLAnswer> {
+  const client = sweep.t.ws(token ?? undefined);
+  try {
+    return await new Promise<GraphQLAnswer>((resolve) => {
+      const events: unknown[] = [];
+      let done = false;
+      const finish = (answer: GraphQLAnswer) => {
+        if (!done) {
+          done = true;
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(answer);
+        }
+      };
+      const opened = () =>
+        finish({
+          text: JSON.stringify({ open: true, events }),
+          code: undefined,
+          hasData: events.length > 0,
+          refused: false,
+        });
+      const timer = setTimeout(opened, SUBSCRIPTION_WINDOW_MS);
+      const unsubscribe = client.subscribe(
+        { query, variables },
+        {
+          next: (value) => {
+            const errors = value.errors as { extensions?: { code?: string } }[] | undefined;
+            if (errors?.length) {
+              finish({
+                text: JSON.stringify(value),
+                code: errors[0]?.extensions?.code,
+                hasData: value.data != null,
+                refused: true,
+              });
+            } else {
+              events.push(value.data);
+            }
+          },
+          error: (error) => {
+            const errors = Array.isArray(error) ? (error as { extensions?: { code?: string } }[]) : null;
+            finish({
+              text: JSON.stringify(errors ?? String(error)),
+              code: errors?.[0]?.extensions?.code,
+              hasData: false,
+              refused: true,
+            });
+          },
+          complete: opened,
+        },
+      );
+    });
+  } finally {
+    await client.dispose();
+  }
 }
 
 /** Calls, and for a write checks that the refusal left the database as it was. */
@@ -309,6 +402,56 @@ describe('isolation sweep', () => {
           const answer = await ask(request.victim, sweep.victim.viewer.token, 'the victim’s viewer');
           if (answer.code !== 'FORBIDDEN' || answer.hasData) {
             problems.push(`the victim’s viewer: ${answer.text.slice(0, 160)}`);
+          }
+        }
+        if (problems.length) {
+          throw new Error(`${f.name}:\n${problems.join('\n')}`);
+        }
+      });
+    },
+  );
+
+  describe.each(subscriptionFields.map((field) => ({ name: `Subscription.${field.name}`, field })))(
+    'graphql-ws $name',
+    (f) => {
+      it('refuses every credential but the victim tenant’s own, streaming none of its events', async () => {
+        await keepSignedIn();
+        const problems: string[] = [];
+        const request = graphQLRequest('Subscription', f.field);
+        if (request.unknown.length) {
+          throw new Error(`${f.name}: no victim resource for ${request.unknown.join(', ')} (fixtures.ts)`);
+        }
+        const ask = async (variables: Record<string, unknown>, token: string | null) => {
+          counts.requests++;
+          return subscribeOnce(request.query, variables, token);
+        };
+        if (!scopesByField.get(f.name)?.public) {
+          for (const [who, token] of [
+            ['no credential', null],
+            ['an expired token', sweep.expiredToken],
+          ] as const) {
+            const answer = await ask(request.victim, token);
+            if (answer.code !== 'UNAUTHENTICATED' || answer.hasData) {
+              problems.push(`${who}: ${answer.text.slice(0, 160)}`);
+            }
+          }
+        }
+        for (const [who, token] of [
+          ['the other tenant’s owner', sweep.other.accessToken],
+          ['the other tenant’s all-scope API key', sweep.otherKey],
+        ] as const) {
+          const answer = await ask(request.victim, token);
+          if (request.swaps.length) {
+            const decoy = await ask(request.decoy, token);
+            if (blank(answer.text, request.swaps) !== blank(decoy.text, request.swaps)) {
+              problems.push(
+                `${who}: the victim’s stream answers ${answer.text.slice(0, 140)}, one that does not exist ${decoy.text.slice(0, 140)}`,
+              );
+            }
+          }
+          const leaks = leakedIds(answer.text, JSON.stringify(request.victim));
+          if (leaks.length) {
+            problems.push(`${who}: the stream carries the victim’s ${leaks.join(', ')}`);
           }
         }
         if (problems.length) {

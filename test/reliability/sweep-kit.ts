@@ -27,8 +27,10 @@ export type AuthScopes = {
 
 /** `Query.x` / `Mutation.y` → the field's declared auth scopes, from the subgraph schemas. */
 export const scopesByField = new Map<string, AuthScopes | undefined>();
-/** Every query and mutation root field, for the GraphQL half of the  */
+/** Every query and mutation root field, for the GraphQL half of the sweep. */
 export const rootFields: { root: 'Query' | 'Mutation'; field: GraphQLField<unknown, unknown> }[] = [];
+/** Every subscription root field, for the graphql-ws half of the sweep. */
+export const subscriptionFields: GraphQLField<unknown, unknown>[] = [];
 for (const s of subgraphs) {
   for (const root of ['Query', 'Mutation', 'Subscription'] as const) {
     const type = s.schema.getType(root);
@@ -41,7 +43,9 @@ for (const s of subgraphs) {
       }
       const options = field.extensions?.pothosOptions as { authScopes?: AuthScopes } | undefined;
       scopesByField.set(`${root}.${field.name}`, options?.authScopes);
-      if (root !== 'Subscription') {
+      if (root === 'Subscription') {
+        subscriptionFields.push(field);
+      } else {
         rootFields.push({ root, field });
       }
     }
@@ -137,7 +141,15 @@ export async function keepSignedIn(): Promise<void> {
   }
 }
 
-/** Waits until the digests stop changing (three reads 150 ms apart agree). */
+/** Background jobs due or running (an ingest a success started): they will write. */
+async function jobsAtWork(): Promise<number> {
+  const now = new Date();
+  return sweep.t.stack.kernel.database.prisma.job.count({
+    where: { doneAt: null, failedAt: null, OR: [{ runAt: { lte: now } }, { lockedUntil: { gt: now } }] },
+  });
+}
+
+/** Waits until no job is due or running and the digests stop changing (three reads 150 ms apart agree). */
 export async function settle(): Promise<void> {
   let last = await tableDigests(sweep.t, BOOKKEEPING);
   let quiet = 0;
@@ -146,7 +158,7 @@ export async function settle(): Promise<void> {
     const now = await tableDigests(sweep.t, BOOKKEEPING);
     const changed = changedTables(last, now);
     // Three quiet reads in a row: background work (a job between two steps) pauses for less.
-    quiet = changed.length ? 0 : quiet + 1;
+    quiet = changed.length || (await jobsAtWork()) ? 0 : quiet + 1;
     if (quiet === 3) {
       return;
     }
