@@ -4,6 +4,7 @@
  * parameter through `PARAMETERS`; a parameter missing there fails the sweep (a new resource kind
  * needs its factory here, once, and every route naming it is covered).
  */
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { upload } from '../kit/knowledge.js';
 import type { Account, TestStack } from '../kit/stack.js';
@@ -178,14 +179,26 @@ export const PARAMETERS: Record<string, string | ((where: string) => string)> = 
 };
 
 /**
- * Parameters that name nothing a tenant owns, with the reason: the sweep still calls their routes
- * (credentials, roles) but has no victim's resource to hide.
+ * Parameters that name nothing a tenant owns, with the reason and the value the sweep sends: it
+ * still calls their routes (credentials, roles) but has no victim's resource to hide.
  */
-export const SHARED_PARAMETERS: Record<string, string> = {
-  guardrail_key: 'built-in guardrail catalogue, the same for every tenant',
-  preset_key: 'built-in guardrail presets, the same for every tenant',
-  invite_id: 'sign-up invites are issued by platform operators (scope auth:invites), not by a tenant',
-  request_id: 'sign-up requests belong to the platform (operators decide them), not to a tenant',
-  workflow_run_id: 'workflows are not served yet: no run exists in any tenant',
-  jti: 'service-account tokens are listed and revoked by platform operators only',
+export const SHARED_PARAMETERS: Record<string, { reason: string; sample: () => string }> = {
+  guardrail_key: { reason: 'built-in guardrail catalogue, the same for every tenant', sample: () => 'pii' },
+  preset_key: { reason: 'built-in guardrail presets, the same for every tenant', sample: () => 'pii' },
+  invite_id: {
+    reason: 'sign-up invites are issued by platform operators (scope auth:invites), not by a tenant',
+    sample: randomUUID,
+  },
+  request_id: {
+    reason: 'sign-up requests belong to the platform (operators decide them), not to a tenant',
+    sample: randomUUID,
+  },
+  workflow_run_id: {
+    reason: 'workflows are not served yet: no run exists in any tenant',
+    sample: randomUUID,
+  },
+  jti: {
+    reason: 'service-account tokens are listed and revoked by platform operators only',
+    sample: randomUUID,
+  },
 };

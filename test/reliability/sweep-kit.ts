@@ -208,8 +208,9 @@ export function fill(method: string, path: string): Filled {
   }
   const fillWith = (decoy: boolean) =>
     path.replace(/\{(\w+)\}/g, (_, name: string) => {
-      if (name in SHARED_PARAMETERS) {
-        return name === 'jti' || name === 'request_id' || name === 'invite_id' ? randomUUID() : 'pii';
+      const shared = SHARED_PARAMETERS[name];
+      if (shared) {
+        return encodeURIComponent(shared.sample());
       }
       const found = parts.get(name);
       return found ? encodeURIComponent(decoy ? found.decoy : found.id) : 'unknown';
