@@ -105,6 +105,25 @@ function sendProblems(res: ServerResponse, problems: readonly Problem[], origin:
   sendError(res, 422, withRestLocs(envelope(422, 'Request validation failed.', problems), origin));
 }
 
+/** Asks whether the request's credential is valid (`me` needs any valid one): its 401, or null. */
+const CREDENTIAL_PROBE = 'query CredentialProbe { me { __typename } }';
+
+async function credentialRefusal(
+  req: IncomingMessage,
+  options: RestBridgeOptions,
+): Promise<GraphQLFormattedError | null> {
+  const response = await options.apollo.executeOperation(
+    { query: CREDENTIAL_PROBE, operationName: 'CredentialProbe' },
+    {
+      contextValue: trusted(
+        gatewayContextFromHeaders(req.headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
+      ),
+    },
+  );
+  const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
+  return errors?.find((e) => e.extensions?.code === 'UNAUTHENTICATED') ?? null;
+}
+
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-large'> {
   if (Number(req.headers['content-length'] ?? 0) > limit) {
     return 'too-large';
@@ -297,12 +316,18 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         return;
       }
       const c = target;
-      if (
-        credentialFields.has(c.route.field) &&
-        !c.route.signed &&
-        !req.headers.authorization &&
-        !req.headers['x-api-key']
-      ) {
+      const needsCredential = credentialFields.has(c.route.field) && !c.route.signed;
+      // Input problems of an operation that needs a credential: a refused credential is told first.
+      const refuseInput = async (problems: readonly Problem[], origin: ArgumentOrigin) => {
+        const refusal = needsCredential ? await credentialRefusal(req, options) : null;
+        if (refusal) {
+          const { status, body: failure, headers } = errorResponse([refusal]);
+          sendError(res, status, failure, headers);
+          return;
+        }
+        sendProblems(res, problems, origin);
+      };
+      if (needsCredential && !req.headers.authorization && !req.headers['x-api-key']) {
         // Drain what the client sends (a large upload too) before answering, so the socket stays usable.
         req.resume();
         sendError(res, 401, envelope(401, 'Authentication required.'));
@@ -323,7 +348,7 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         if (c.route.multipart && isMultipart(req.headers)) {
           const form = await parseMultipart(req.headers, raw, c.route.multipart);
           if ('problems' in form) {
-            sendProblems(res, form.problems, {});
+            await refuseInput(form.problems, {});
             return;
           }
           body = form.body;
@@ -331,15 +356,14 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
           try {
             body = raw.length ? JSON.parse(raw.toString('utf8')) : {};
           } catch {
-            sendProblems(res, [{ loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' }], {});
+            await refuseInput([{ loc: ['body'], msg: 'Invalid JSON body.', type: 'json_invalid' }], {});
             return;
           }
         }
         const wholeBody =
           (c.route.body ?? 'input') === 'input' && c.field.args.some((a) => a.name === 'input');
         if (wholeBody && (typeof body !== 'object' || body === null || Array.isArray(body))) {
-          sendProblems(
-            res,
+          await refuseInput(
             [{ loc: ['body'], msg: 'Input should be a valid dictionary or object', type: 'model_type' }],
             {},
           );
@@ -348,7 +372,7 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
       }
       const { variables, origin, problems } = requestArguments(c, params, url, body, casing);
       if (problems.length) {
-        sendProblems(res, problems, origin);
+        await refuseInput(problems, origin);
         return;
       }
       const context = trusted(

@@ -6,6 +6,7 @@ import { type RestRoute, routes } from '../../rest-bridge/routes/index.js';
 import { restSchema } from '../../rest-bridge/schema.js';
 import { listen } from '../../subgraphs/kernel/listen.js';
 import { type Account, bootStack, type TestStack, take } from '../kit/stack.js';
+import { expiredCopy } from '../kit/tokens.js';
 
 // A client cost limit far below what the bridge's own list routes select.
 const MAX_COST = 30;
@@ -176,6 +177,14 @@ describe('REST validation errors speak REST', () => {
         details: null,
       });
       expect(res.headers.get('www-authenticate')).toBe('Bearer');
+    }
+    // A credential that is refused (expired, forged, malformed) is told before the input too.
+    for (const token of [await expiredCopy(t, owner.accessToken), 'not-a-token', 'a.b.c']) {
+      for (const body of ['{"key":', '[1]']) {
+        const res = await t.rest('POST', agents, { token, body });
+        expect(res.status, `${token.slice(0, 12)} ${body}`).toBe(401);
+        expect(res.body).toMatchObject({ success: false, error: 'Unauthorized' });
+      }
     }
     // With a credential, the same body is judged on its merits.
     const judged = await t.rest('POST', agents, { token: owner.accessToken, body: '{"key":' });

@@ -45,6 +45,8 @@ type Random = ReturnType<typeof generator>;
 
 interface Spoiled {
   what: string;
+  /** The credential is the spoiled part: an operation that needs one must answer 401, whatever else. */
+  badCredential?: boolean;
   path: string;
   headers: Record<string, string>;
   body?: string | Blob;
@@ -135,6 +137,7 @@ function spoil(op: Operation, random: Random): Spoiled {
       ]);
       return {
         what: `credential ${credential.slice(0, 24)}`,
+        badCredential: true,
         path: victimPath,
         headers: { 'content-type': 'application/json', authorization: credential },
         ...(hasBody ? { body: JSON.stringify(op.body) } : {}),
@@ -245,6 +248,8 @@ describe('fuzzing', () => {
         if (status >= 500 && !(unavailable && status === 503)) {
           counts.fiveHundreds++;
           problems.push(`${spoiled.what}: ${status} ${text.slice(0, 200)}`);
+        } else if (spoiled.badCredential && !op.public && status !== 401) {
+          problems.push(`${spoiled.what}: ${status}, not 401: ${text.slice(0, 160)}`);
         } else if (status >= 400) {
           // 503 of an unavailable operation included: it too answers in the envelope.
           let json: unknown = null;

@@ -12,6 +12,7 @@ import { subgraphs } from '../../subgraphs/registry.js';
 import { type LiveKitDouble, startLiveKitDouble } from '../fakes/livekit.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../fakes/openai.js';
 import { type Account, bootStack, type TestStack } from '../kit/stack.js';
+import { expiredCopy } from '../kit/tokens.js';
 import { runNumbers } from '../kit/voice.js';
 import { login } from '../subgraphs/tenancy-kit.js';
 import { minimalBody, minimalQuery } from './bodies.js';
@@ -80,16 +81,6 @@ export const sweep = {
   expiredToken: '',
 };
 
-/** A token signed by the stack's own key for the victim's owner, expired a minute ago. */
-async function expire(token: string): Promise<string> {
-  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
-    string,
-    unknown
-  >;
-  const { iat: _iat, nbf: _nbf, exp: _exp, iss: _iss, aud, ...rest } = claims;
-  return sweep.t.stack.kernel.keys.sign(rest, -60, aud as string | string[] | undefined);
-}
-
 /** Boots the file's stack (OpenAI and LiveKit doubles), the victim tenant and the other tenant. */
 export function useSweepStack(): void {
   beforeAll(async () => {
@@ -111,7 +102,7 @@ export function useSweepStack(): void {
     });
     expect(key.status, JSON.stringify(key.body)).toBe(201);
     sweep.otherKey = key.body.key;
-    sweep.expiredToken = await expire(owner.accessToken);
+    sweep.expiredToken = await expiredCopy(sweep.t, owner.accessToken);
     // Let the fixtures' background work (ingest, chat turn) settle before digests are compared.
     await settle();
   }, 120_000);
