@@ -6,13 +6,19 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { deployMigrations } from '../../prisma/migrate.js';
 import { openDatabase } from '../../subgraphs/kernel/db.js';
+import type { Kernel } from '../../subgraphs/kernel/kernel.js';
+import {
+  type ServedSubgraph,
+  type SubgraphModule,
+  serveSubgraph,
+} from '../../subgraphs/kernel/serve-subgraph.js';
 
 const run = promisify(execFile);
 const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -157,6 +163,13 @@ export interface Outcome {
   body: unknown;
   /** The id of what it created, when it answered success. */
   id?: string;
+  /** When it was sent (set by `load`). */
+  at?: number;
+}
+
+/** The outcomes of requests sent at or after `from` and answered before `to`. */
+export function within(outcomes: readonly Outcome[], from: number, to: number): Outcome[] {
+  return outcomes.filter((o) => (o.at ?? 0) >= from && (o.at ?? 0) + o.ms <= to);
 }
 
 /** Runs `request` by `workers` loops until `stop()` is called; every outcome is kept. */
@@ -166,8 +179,12 @@ export function load(workers: number, request: (n: number) => Promise<Outcome>) 
   const outcomes: Outcome[] = [];
   const loops = Array.from({ length: workers }, async () => {
     while (running) {
-      const outcome = await request(n++);
-      outcomes.push(outcome);
+      const started = Date.now();
+      // A request the server never answered (its process died, nothing listens) is status 0.
+      const outcome = await request(n++).catch(
+        (error): Outcome => ({ status: 0, ms: Date.now() - started, body: String(error) }),
+      );
+      outcomes.push({ ...outcome, at: started });
       if (outcome.status !== 200 && outcome.status !== 201) {
         await sleep(20); // no busy loop against a dependency that is down
       }
@@ -291,6 +308,97 @@ export function collect<T>(
     async close() {
       await iterator.return?.();
       await reading;
+    },
+  };
+}
+
+/** A subgraph the test takes down and brings back, always on the same port (its URL never changes). */
+export interface Victim {
+  url: string;
+  /** Gone at once: connections refused, open sockets (websockets too) cut. */
+  kill(): Promise<void>;
+  /** Serving again on the same port. */
+  restart(): Promise<void>;
+  /** Accepts connections, answers nothing. */
+  hang(): Promise<void>;
+  /** Answers again. */
+  resume(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The subgraph as a process of its own (`npm run start:subgraph` over PostgreSQL): kill is
+ * SIGKILL, hang SIGSTOP (the kernel still accepts connections; nothing reads them), resume SIGCONT.
+ */
+export async function processVictim(name: string, env: Record<string, string>): Promise<Victim> {
+  const port = String(await freePort());
+  const start = () =>
+    startServer(['subgraphs/main', name], { ...env, SUBGRAPH_PORT: port }, /listening on (\S+)/);
+  let server = await start();
+  return {
+    url: server.url,
+    kill: () => server.kill(),
+    async restart() {
+      server = await start();
+    },
+    async hang() {
+      server.child.kill('SIGSTOP');
+    },
+    async resume() {
+      server.child.kill('SIGCONT');
+    },
+    async close() {
+      server.child.kill('SIGCONT');
+      await server.kill();
+    },
+  };
+}
+
+/**
+ * The subgraph served in this process beside the stack (the embedded PGlite cannot be shared with
+ * another process): kill closes its server and every connection, hang puts a listener on its port
+ * that accepts and never answers (a process that stopped), resume serves it again.
+ */
+export async function inProcessVictim(kernel: Kernel, subgraph: SubgraphModule): Promise<Victim> {
+  const port = await freePort();
+  const serve = () => serveSubgraph(kernel, subgraph, { host: '127.0.0.1', port });
+  let served: ServedSubgraph | null = await serve();
+  let hole: Server | null = null;
+  const held = new Set<Socket>();
+  const kill = async () => {
+    await served?.close();
+    served = null;
+  };
+  const restart = async () => {
+    served = await serve();
+  };
+  const unhang = async () => {
+    for (const socket of held) {
+      socket.destroy();
+    }
+    held.clear();
+    await new Promise((r) => (hole ? hole.close(r) : r(undefined)));
+    hole = null;
+  };
+  return {
+    url: served.url,
+    kill,
+    restart,
+    async hang() {
+      await kill();
+      hole = createServer((socket) => {
+        held.add(socket);
+        socket.on('error', () => undefined);
+      });
+      await new Promise((r) => hole?.listen(port, '127.0.0.1', () => r(undefined)));
+    },
+    async resume() {
+      await unhang();
+      await restart();
+    },
+    async close() {
+      await unhang();
+      await kill();
     },
   };
 }

@@ -1,15 +1,29 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Account, bootStack, type TestStack } from '../kit/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, readSupergraph, startGateway } from '../../gateway/create-gateway.js';
+import { openPglite } from '../../subgraphs/kernel/db.js';
+import { findSubgraph } from '../../subgraphs/registry.js';
+import { SNAPSHOT_ENV } from '../kit/global-setup.js';
+import { type Account, type GatewayApi as Api, apiAt, bootStack, type TestStack } from '../kit/stack.js';
 import {
   collect,
+  freePort,
+  inProcessVictim,
   load,
   type Outcome,
   openSse,
   type PrivatePostgres,
   privatePostgres,
+  processVictim,
+  type ServerProcess,
   sleep,
+  startServer,
   until,
+  type Victim,
+  within,
 } from './fault-kit.js';
 
 /**
@@ -22,6 +36,8 @@ import {
 const POSTGRES = Boolean(process.env.DATABASE_URL);
 /** Longest a request may take while a dependency is down (it must not hang). */
 const ANSWER_WITHIN_MS = 5000;
+/** The fault gateway's SUBGRAPH_REQUEST_TIMEOUT_MS: a hung subgraph is a 503 after this long. */
+const REQUEST_TIMEOUT_MS = 1500;
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -43,7 +59,7 @@ const SERVICE_UNAVAILABLE_ENVELOPE = {
 };
 
 /** A conversation created over REST: 201 and its id is an acknowledged write. */
-async function restCreate(t: TestStack, owner: Account, name: string): Promise<Outcome> {
+async function restCreate(t: Api, owner: Account, name: string): Promise<Outcome> {
   const started = Date.now();
   const res = await t.rest<{ conversation_id?: string }>('POST', '/api/v1/conversations', {
     token: owner.accessToken,
@@ -58,7 +74,7 @@ async function restCreate(t: TestStack, owner: Account, name: string): Promise<O
 }
 
 /** The same over GraphQL; its outcome's status is 201 on success, 503 for SERVICE_UNAVAILABLE, else 500. */
-async function gqlCreate(t: TestStack, owner: Account, name: string): Promise<Outcome> {
+async function gqlCreate(t: Api, owner: Account, name: string): Promise<Outcome> {
   const started = Date.now();
   const res = await t.gql<{ createConversation: { id: string } }>(
     'mutation ($name: String) { createConversation(input: { displayName: $name }) { id } }',
@@ -75,7 +91,7 @@ async function gqlCreate(t: TestStack, owner: Account, name: string): Promise<Ou
   };
 }
 
-async function rename(t: TestStack, owner: Account, id: string, displayName: string) {
+async function rename(t: Api, owner: Account, id: string, displayName: string) {
   return t.gql(
     'mutation ($id: ID!, $name: String!) { renameConversation(conversationId: $id, displayName: $name) { id } }',
     { id, name: displayName },
@@ -105,7 +121,7 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
     );
     await until(async () => writes.outcomes.filter((o) => o.id).length >= 20 || undefined);
     await cluster.stop();
-    const downFrom = writes.outcomes.length;
+    const downFrom = Date.now();
     // While it is down: reads and writes, REST and GraphQL, all answer 503 at once.
     const probes = [
       await t.rest('GET', '/api/v1/conversations', { token: owner.accessToken }),
@@ -116,8 +132,9 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
     ];
     const gqlProbe = await t.gql('{ conversations(limit: 5) { items { id } } }', {}, owner.accessToken);
     await sleep(1000);
-    const down = writes.outcomes.slice(downFrom);
+    const downTo = Date.now();
     await cluster.start();
+    const down = within(writes.outcomes, downFrom, downTo);
     const upFrom = writes.outcomes.length;
     await until(async () => writes.outcomes.slice(upFrom).some((o) => o.id) || undefined);
     await sleep(300);
@@ -161,4 +178,281 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
     await sse.drop();
     await ws.close();
   }, 60_000);
+});
+
+describe.skipIf(POSTGRES)('the embedded database dies with its process under write load', () => {
+  it('keeps every acknowledged write through a SIGKILL and serves again on the same data directory', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'faults-pglite-'));
+    cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    // Start from the migrated snapshot test/kit/global-setup.ts made (a fresh directory migrates for seconds).
+    const snapshot = process.env[SNAPSHOT_ENV];
+    if (snapshot) {
+      const seeded = await openPglite(dataDir, new Blob([readFileSync(snapshot)]));
+      await seeded.close();
+    }
+    const port = String(await freePort());
+    const { DATABASE_URL: _none, ...env } = process.env;
+    const start = () =>
+      startServer(
+        ['gateway/main'],
+        { ...(env as Record<string, string>), DATA_DIR: dataDir, PORT: port, RATE_LIMITS: 'false' },
+        /GraphQL\s+(\S+)\/graphql/,
+      );
+    let server: ServerProcess = await start();
+    cleanup.push(() => server.kill());
+    const t = apiAt(server.url);
+    const owner = await t.register();
+    const writes = load(4, (n) =>
+      n % 4 === 3 ? gqlCreate(t, owner, `gql ${n}`) : restCreate(t, owner, `rest ${n}`),
+    );
+    await until(async () => writes.outcomes.filter((o) => o.id).length >= 40 || undefined);
+    // The process dies mid-write, as a crash or an OOM kill would end it.
+    await server.kill();
+    const outcomes = await writes.stop();
+    server = await start();
+    const acknowledged = outcomes.flatMap((o) => (o.id ? [o.id] : []));
+    // Requests in flight at the kill fail at the socket; none answered anything but success before.
+    expect(outcomes.filter((o) => o.status !== 201 && o.status !== 0)).toEqual([]);
+    const after = await restCreate(t, owner, 'after the restart');
+    expect(after.status).toBe(201);
+    const listed = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: {
+        data?: { conversations: { items: { id: string }[]; nextCursor: string | null } } | null;
+      } = await t.gql(
+        'query ($cursor: String) { conversations(limit: 100, cursor: $cursor) { items { id } nextCursor } }',
+        { cursor },
+        owner.accessToken,
+      );
+      for (const item of page.data?.conversations.items ?? []) {
+        listed.add(item.id);
+      }
+      cursor = page.data?.conversations.nextCursor ?? null;
+    } while (cursor);
+    expect(acknowledged.filter((id) => !listed.has(id))).toEqual([]);
+    expect(listed.has(after.id as string)).toBe(true);
+    console.log({ acknowledged: acknowledged.length, total: outcomes.length });
+  }, 60_000);
+});
+
+/** The cursors `from`…`to`, as strings: what a stream must deliver, each once, in order. */
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+/** Renames `id` through `t` every few milliseconds until stopped; the names given, in order. */
+function renamer(t: Api, owner: Account, id: string, prefix: string) {
+  let running = true;
+  const names: string[] = [];
+  const loop = (async () => {
+    for (let n = 1; running; n++) {
+      const res = await rename(t, owner, id, `${prefix}${n}`);
+      if (res.errors) {
+        throw new Error(`rename failed: ${JSON.stringify(res.errors)}`);
+      }
+      names.push(`${prefix}${n}`);
+      await sleep(40);
+    }
+  })();
+  return {
+    names,
+    async stop() {
+      running = false;
+      await loop;
+      return names;
+    },
+  };
+}
+
+async function headOf(t: TestStack, id: string): Promise<number> {
+  const row = await t.stack.kernel.database.prisma.eventStream.findUnique({
+    where: { stream: `conversation:${id}` },
+  });
+  return Number(row?.lastSeq ?? 0);
+}
+
+/**
+ * The conversations subgraph behind a gateway of the test's own (SUBGRAPH_REQUEST_TIMEOUT_MS small),
+ * every other subgraph served by the test stack: on PostgreSQL a separate process it kills (SIGKILL),
+ * hangs (SIGSTOP) and starts again on the same port; on PGlite, whose database no other process
+ * can share, served in this process, closed, replaced by a listener that never answers, and served again.
+ */
+describe('a subgraph killed, hung and restarted under the gateway', () => {
+  let t: TestStack;
+  let victim: Victim;
+  let gateway: RunningGateway;
+  let api: Api;
+  let owner: Account;
+
+  beforeAll(async () => {
+    t = await bootStack({ RATE_LIMITS: 'false' });
+    const served = Object.fromEntries(t.stack.subgraphs.map((s) => [s.name, s.url]));
+    victim = POSTGRES
+      ? await processVictim('conversations', {
+          DATABASE_URL: t.stack.kernel.database.url as string,
+          ...Object.fromEntries(
+            Object.entries(served).map(([name, url]) => [`SUBGRAPH_${name.toUpperCase()}_URL`, url]),
+          ),
+        })
+      : await inProcessVictim(t.stack.kernel, findSubgraph('conversations'));
+    gateway = await startGateway(
+      {
+        config: {
+          ...t.stack.kernel.config,
+          SUBGRAPH_CONNECT_TIMEOUT_MS: 1000,
+          SUBGRAPH_REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS,
+        },
+        log: t.stack.kernel.log,
+        supergraphSdl: readSupergraph(),
+        subgraphUrls: { ...served, conversations: victim.url },
+        blobs: t.stack.kernel.blobs,
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    api = apiAt(gateway.url);
+    owner = await api.register();
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+    await gateway?.close();
+    await victim?.close();
+    await t?.close();
+  });
+
+  const health = async () => {
+    const res = await api.rest<{ status: string; subgraphs: Record<string, string> }>('GET', '/health');
+    return { status: res.status, body: res.body };
+  };
+
+  it('killed: what needs it answers 503, the rest works, /health is degraded; restarted, it serves again', async () => {
+    const writes = load(3, (n) => restCreate(api, owner, `kill ${n}`));
+    await until(async () => writes.outcomes.filter((o) => o.id).length >= 10 || undefined);
+    await victim.kill();
+    const downFrom = Date.now();
+    const timed = async <T>(call: () => Promise<T>) => {
+      const started = Date.now();
+      const value = await call();
+      return { value, ms: Date.now() - started };
+    };
+    const restWrite = await timed(() => restCreate(api, owner, 'while down'));
+    const restRead = await timed(() =>
+      api.rest('GET', '/api/v1/conversations', { token: owner.accessToken }),
+    );
+    const gqlRead = await timed(() => api.gql('{ conversations { items { id } } }', {}, owner.accessToken));
+    const otherRest = await api.rest('GET', '/api/v1/auth/me', { token: owner.accessToken });
+    const otherGql = await api.gql<{ me: { userId: string } }>('{ me { userId } }', {}, owner.accessToken);
+    const degraded = await health();
+    await sleep(300);
+    const down = within(writes.outcomes, downFrom, Date.now());
+    await victim.restart();
+    const upFrom = writes.outcomes.length;
+    await until(async () => writes.outcomes.slice(upFrom).some((o) => o.id) || undefined);
+    const outcomes = await writes.stop();
+
+    expect(restWrite.value.status).toBe(503);
+    expect(restWrite.value.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
+    expect(restRead.value.status).toBe(503);
+    expect(restRead.value.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
+    expect(gqlRead.value.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    for (const call of [restWrite, restRead, gqlRead]) {
+      expect(call.ms).toBeLessThan(ANSWER_WITHIN_MS);
+    }
+    expect(otherRest.status).toBe(200);
+    expect(otherGql, JSON.stringify(otherGql)).toMatchObject({ data: { me: { userId: owner.userId } } });
+    expect(degraded.status).toBe(503);
+    expect(degraded.body.status).toBe('degraded');
+    expect(Object.entries(degraded.body.subgraphs).filter(([, s]) => s !== 'ok')).toEqual([
+      ['conversations', 'unavailable'],
+    ]);
+    expect(down.length).toBeGreaterThan(0);
+    expect(down.map((o) => o.status)).toEqual(down.map(() => 503));
+    expect(outcomes.filter((o) => o.status !== 201 && o.status !== 503)).toEqual([]);
+    expect(await health()).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const acknowledged = outcomes.flatMap((o) => (o.id ? [o.id] : []));
+    expect(
+      await t.stack.kernel.database.prisma.conversation.count({ where: { id: { in: acknowledged } } }),
+    ).toBe(acknowledged.length);
+    console.log({ killed: { acknowledged: acknowledged.length, duringOutage: down.length + 3 } });
+  }, 40_000);
+
+  it(`hung: a 503 after SUBGRAPH_REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms), the rest works; answering again, it serves again`, async () => {
+    await victim.hang();
+    const started = Date.now();
+    const [write, read] = await Promise.all([
+      restCreate(api, owner, 'while hung'),
+      api.gql('{ conversations { items { id } } }', {}, owner.accessToken),
+    ]);
+    const waited = Date.now() - started;
+    const other = await api.rest('GET', '/api/v1/auth/me', { token: owner.accessToken });
+    const degraded = await health();
+    await victim.resume();
+    const back = await until(async () => {
+      const o = await restCreate(api, owner, 'resumed');
+      return o.id ? o : undefined;
+    });
+
+    expect(write.status).toBe(503);
+    expect(write.body).toEqual({
+      ...SERVICE_UNAVAILABLE_ENVELOPE,
+      message: `The conversations service did not answer within ${REQUEST_TIMEOUT_MS} ms.`,
+    });
+    expect(read.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(waited).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
+    expect(waited).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
+    expect(other.status).toBe(200);
+    expect(degraded).toMatchObject({ status: 503, body: { status: 'degraded' } });
+    expect(degraded.body.subgraphs.conversations).toBe('unavailable');
+    expect(back.status).toBe(201);
+  }, 40_000);
+
+  it('its websocket drops with it: subscribers over graphql-ws and SSE get every event once, in order', async () => {
+    const id = (await gqlCreate(api, owner, 'streamed')).id as string;
+    const token = owner.accessToken;
+    const live = collect<ConversationEvent>(api.ws(token).iterate({ query: EVENTS, variables: { id } }));
+    const replayed = collect<ConversationEvent>(
+      api.ws(token).iterate({ query: EVENTS, variables: { id, after: '0' } }),
+    );
+    const sse = await openSse(`${gateway.url}/api/v1/conversations/${id}/stream`, token);
+    expect(sse.status).toBe(200);
+    // Renamed through the test stack's own gateway and subgraph (another replica): events keep
+    // coming while the victim is down.
+    const producer = renamer(t, owner, id, 'n');
+    // Live subscribers start at the head: wait until each has taken an event.
+    await until(async () => (live.events.length > 0 && sse.frames.length > 0) || undefined);
+    await victim.kill();
+    await sleep(500);
+    await victim.restart();
+    // Through the victim again: the gateway's subscriptions reconnected and replayed what they missed.
+    await until(async () => (!(await gqlCreate(api, owner, 'probe')).id ? undefined : true));
+    const lastFromVictim = await rename(api, owner, id, 'through the victim');
+    await sleep(300);
+    const names = await producer.stop();
+    expect(lastFromVictim.errors).toBeUndefined();
+    const head = await headOf(t, id);
+    await until(
+      async () =>
+        (live.events.at(-1)?.conversationEvents.cursor === String(head) &&
+          replayed.events.at(-1)?.conversationEvents.cursor === String(head) &&
+          sse.frames.at(-1)?.id === String(head)) ||
+        undefined,
+      20_000,
+    );
+    await sleep(200);
+    await sse.drop();
+    await live.close();
+    await replayed.close();
+
+    expect(live.errors).toEqual([]);
+    expect(replayed.errors).toEqual([]);
+    expect(sse.frames.filter((f) => f.event === 'error')).toEqual([]);
+    const liveCursors = live.events.map((e) => e.conversationEvents.cursor);
+    const sseIds = sse.frames.map((f) => f.id);
+    expect(replayed.events.map((e) => e.conversationEvents.cursor)).toEqual(range(1, head));
+    expect(liveCursors).toEqual(range(Number(liveCursors[0]), head));
+    expect(sseIds).toEqual(range(Number(sseIds[0]), head));
+    // seq 1 is the creation, then one event per rename.
+    expect(replayed.events.map((e) => e.conversationEvents.displayName).sort()).toEqual(
+      ['streamed', 'through the victim', ...names].sort(),
+    );
+    console.log({ streams: { head, live: liveCursors.length, sse: sseIds.length } });
+  }, 40_000);
 });
