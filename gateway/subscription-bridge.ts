@@ -259,6 +259,9 @@ export class SubscriptionBridge {
         webSocketImpl: WebSocket,
         lazy: true,
         retryAttempts: 5,
+        // graphql-ws retries a dropped connection but, by default, not one that fails to open: a
+        // subgraph still restarting (ECONNREFUSED) would end every subscription on the first retry.
+        shouldRetry: () => true,
         keepAlive: 10_000,
       });
       this.clients.set(url, client);

@@ -10,6 +10,7 @@ import { SNAPSHOT_ENV } from '../kit/global-setup.js';
 import { type Account, type GatewayApi as Api, apiAt, bootStack, type TestStack } from '../kit/stack.js';
 import {
   collect,
+  type Frame,
   freePort,
   inProcessVictim,
   load,
@@ -38,6 +39,8 @@ const POSTGRES = Boolean(process.env.DATABASE_URL);
 const ANSWER_WITHIN_MS = 5000;
 /** The fault gateway's SUBGRAPH_REQUEST_TIMEOUT_MS: a hung subgraph is a 503 after this long. */
 const REQUEST_TIMEOUT_MS = 1500;
+/** How long the streams test keeps the subgraph down. */
+const KILLED_FOR_MS = 4500;
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -338,6 +341,11 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
       api.rest('GET', '/api/v1/conversations', { token: owner.accessToken }),
     );
     const gqlRead = await timed(() => api.gql('{ conversations { items { id } } }', {}, owner.accessToken));
+    const stream = await timed(() =>
+      api.rest('GET', `/api/v1/conversations/${writes.outcomes.find((o) => o.id)?.id}/stream`, {
+        token: owner.accessToken,
+      }),
+    );
     const otherRest = await api.rest('GET', '/api/v1/auth/me', { token: owner.accessToken });
     const otherGql = await api.gql<{ me: { userId: string } }>('{ me { userId } }', {}, owner.accessToken);
     const degraded = await health();
@@ -353,7 +361,10 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     expect(restRead.value.status).toBe(503);
     expect(restRead.value.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
     expect(gqlRead.value.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
-    for (const call of [restWrite, restRead, gqlRead]) {
+    // A stream opened meanwhile is refused before it starts (its precheck needs the subgraph).
+    expect(stream.value.status).toBe(503);
+    expect(stream.value.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
+    for (const call of [restWrite, restRead, gqlRead, stream]) {
       expect(call.ms).toBeLessThan(ANSWER_WITHIN_MS);
     }
     expect(otherRest.status).toBe(200);
@@ -371,7 +382,7 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     expect(
       await t.stack.kernel.database.prisma.conversation.count({ where: { id: { in: acknowledged } } }),
     ).toBe(acknowledged.length);
-    console.log({ killed: { acknowledged: acknowledged.length, duringOutage: down.length + 3 } });
+    console.log({ killed: { acknowledged: acknowledged.length, duringOutage: down.length + 4 } });
   }, 40_000);
 
   it(`hung: a 503 after SUBGRAPH_REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms), the rest works; answering again, it serves again`, async () => {
@@ -419,8 +430,11 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     // Live subscribers start at the head: wait until each has taken an event.
     await until(async () => (live.events.length > 0 && sse.frames.length > 0) || undefined);
     await victim.kill();
-    await sleep(500);
+    const killedAt = Date.now();
+    // Down longer than graphql-ws's first retry wait (at most 4 s): a reconnect is refused at least once.
+    await sleep(KILLED_FOR_MS);
     await victim.restart();
+    const downFor = Date.now() - killedAt;
     // Through the victim again: the gateway's subscriptions reconnected and replayed what they missed.
     await until(async () => (!(await gqlCreate(api, owner, 'probe')).id ? undefined : true));
     const lastFromVictim = await rename(api, owner, id, 'through the victim');
@@ -435,7 +449,19 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
           sse.frames.at(-1)?.id === String(head)) ||
         undefined,
       20_000,
-    );
+    ).catch((error) => {
+      console.log(
+        JSON.stringify({
+          head,
+          live: live.events.map((e) => e.conversationEvents.cursor),
+          le: live.errors,
+          replayed: replayed.events.map((e) => e.conversationEvents.cursor),
+          re: replayed.errors,
+          sse: sse.frames.map((f) => [f.id, f.event]),
+        }),
+      );
+      throw error;
+    });
     await sleep(200);
     await sse.drop();
     await live.close();
@@ -453,6 +479,65 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     expect(replayed.events.map((e) => e.conversationEvents.displayName).sort()).toEqual(
       ['streamed', 'through the victim', ...names].sort(),
     );
-    console.log({ streams: { head, live: liveCursors.length, sse: sseIds.length } });
+    console.log({ streams: { head, live: liveCursors.length, sse: sseIds.length, downFor } });
   }, 40_000);
+});
+
+describe('an SSE client that drops mid-stream', () => {
+  let t: TestStack;
+  let owner: Account;
+  beforeAll(async () => {
+    t = await bootStack({ RATE_LIMITS: 'false' });
+    owner = await t.register();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('reconnecting with Last-Event-ID, gets exactly the events after it while they kept coming', async () => {
+    const id = (await gqlCreate(t, owner, 'dropped')).id as string;
+    const url = `${t.url}/api/v1/conversations/${id}/stream`;
+    const producer = renamer(t, owner, id, 'e');
+    const received: Frame[] = [];
+    const gaps: { droppedAt: number; backAt: number }[] = [];
+    let last = '0';
+    for (let drop = 0; drop < 3; drop++) {
+      const sse = await openSse(url, owner.accessToken, last);
+      expect(sse.status).toBe(200);
+      if (drop > 0) {
+        (gaps.at(-1) as { backAt: number }).backAt = await headOf(t, id);
+      }
+      await until(async () => sse.frames.length >= 3 || undefined);
+      await sse.drop();
+      received.push(...sse.frames);
+      last = sse.frames.at(-1)?.id as string;
+      gaps.push({ droppedAt: await headOf(t, id), backAt: 0 });
+      await sleep(300); // events keep coming while the client is away
+    }
+    const names = await producer.stop();
+    const head = await headOf(t, id);
+    (gaps.at(-1) as { backAt: number }).backAt = head;
+    const final = await openSse(url, owner.accessToken, last);
+    await until(async () => final.frames.at(-1)?.id === String(head) || undefined);
+    await sleep(200);
+    await final.drop();
+    received.push(...final.frames);
+
+    // Events were appended while the client was away, every time.
+    for (const gap of gaps) {
+      expect(gap.backAt).toBeGreaterThan(gap.droppedAt);
+    }
+    expect(received.filter((f) => f.event === 'error')).toEqual([]);
+    expect(received.map((f) => f.id)).toEqual(range(1, head));
+    expect(received.map((f) => f.data.display_name)).toEqual(['dropped', ...names]);
+    // Nothing is left subscribed for the clients that went away.
+    await until(
+      async () =>
+        (t.stack.kernel.bus.subscriberCount === 0 &&
+          t.stack.gateway.subscriptions.activeSubscriptions === 0) ||
+        undefined,
+      5000,
+    );
+    console.log({ sse: { drops: 3, events: head } });
+  }, 30_000);
 });
