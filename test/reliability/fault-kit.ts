@@ -158,6 +158,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One request of a load: its outcome and how long it took. */
 export interface Outcome {
+  via?: 'rest' | 'graphql';
   status: number;
   ms: number;
   body: unknown;

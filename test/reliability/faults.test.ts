@@ -42,13 +42,6 @@ const REQUEST_TIMEOUT_MS = 1500;
 /** How long the streams test keeps the subgraph down. */
 const KILLED_FOR_MS = 4500;
 
-const cleanup: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const step of cleanup.reverse()) {
-    await step().catch(() => undefined);
-  }
-});
-
 const EVENTS = `subscription ($id: ID!, $after: String) {
   conversationEvents(conversationId: $id, after: $after) { cursor kind displayName }
 }`;
@@ -69,6 +62,7 @@ async function restCreate(t: Api, owner: Account, name: string): Promise<Outcome
     body: { display_name: name },
   });
   return {
+    via: 'rest',
     status: res.status,
     ms: Date.now() - started,
     body: res.body,
@@ -103,12 +97,19 @@ async function rename(t: Api, owner: Account, id: string, displayName: string) {
 }
 
 describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
+  let ownCluster: PrivatePostgres | undefined;
+  let ownStack: TestStack | undefined;
+  afterAll(async () => {
+    await ownStack?.close();
+    await ownCluster?.destroy();
+  });
+
   it('answers 503 while it is down, recovers without a restart, keeps every acknowledged write, and streams go on', async () => {
     // A cluster of this test's own: the shared test server serves other files meanwhile.
-    const cluster: PrivatePostgres = await privatePostgres();
-    cleanup.push(() => cluster.destroy());
+    const cluster = await privatePostgres();
+    ownCluster = cluster;
     const t = await bootStack({ DATABASE_URL: cluster.url, RATE_LIMITS: 'false' });
-    cleanup.push(() => t.close());
+    ownStack = t;
     const owner = await t.register();
     const watched = (await gqlCreate(t, owner, 'watched')).id as string;
     const sse = await openSse(`${t.url}/api/v1/conversations/${watched}/stream`, owner.accessToken, '0');
@@ -153,7 +154,7 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
     // A write in flight when the server stopped may fail: with a 503, never a 500 or a hang.
     expect(outcomes.filter((o) => o.status !== 201 && o.status !== 503)).toEqual([]);
     expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(ANSWER_WITHIN_MS);
-    for (const o of outcomes.filter((o) => o.status === 503 && o.body && !('data' in (o.body as object)))) {
+    for (const o of outcomes.filter((o) => o.status === 503 && o.via === 'rest')) {
       expect(o.body).toEqual(SERVICE_UNAVAILABLE_ENVELOPE);
     }
     // Every acknowledged write is there, read from the database itself.
@@ -184,9 +185,17 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
 });
 
 describe.skipIf(POSTGRES)('the embedded database dies with its process under write load', () => {
-  it('keeps every acknowledged write through a SIGKILL and serves again on the same data directory', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'faults-pglite-'));
-    cleanup.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  let dataDir = '';
+  let server: ServerProcess | undefined;
+  afterAll(async () => {
+    await server?.kill();
+    if (dataDir) {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every acknowledged write and event through a SIGKILL, and serves again on the same data directory', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'faults-pglite-'));
     // Start from the migrated snapshot test/kit/global-setup.ts made (a fresh directory migrates for seconds).
     const snapshot = process.env[SNAPSHOT_ENV];
     if (snapshot) {
@@ -201,21 +210,36 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
         { ...(env as Record<string, string>), DATA_DIR: dataDir, PORT: port, RATE_LIMITS: 'false' },
         /GraphQL\s+(\S+)\/graphql/,
       );
-    let server: ServerProcess = await start();
-    cleanup.push(() => server.kill());
+    server = await start();
     const t = apiAt(server.url);
     const owner = await t.register();
-    const writes = load(4, (n) =>
-      n % 4 === 3 ? gqlCreate(t, owner, `gql ${n}`) : restCreate(t, owner, `rest ${n}`),
-    );
+    const watched = (await gqlCreate(t, owner, 'watched')).id as string;
+    const streamUrl = `${server.url}/api/v1/conversations/${watched}/stream`;
+    const before = await openSse(streamUrl, owner.accessToken, '0');
+    // Conversations created (REST and GraphQL) and the watched one renamed, four at a time.
+    const writes = load(4, async (n) => {
+      if (n % 4 === 2) {
+        const started = Date.now();
+        const res = await rename(t, owner, watched, `r${n}`);
+        return {
+          status: res.errors ? 500 : 200,
+          ms: Date.now() - started,
+          body: res,
+          ...(res.errors ? {} : { id: `r${n}` }),
+        };
+      }
+      return n % 4 === 3 ? gqlCreate(t, owner, `gql ${n}`) : restCreate(t, owner, `rest ${n}`);
+    });
     await until(async () => writes.outcomes.filter((o) => o.id).length >= 40 || undefined);
     // The process dies mid-write, as a crash or an OOM kill would end it.
     await server.kill();
     const outcomes = await writes.stop();
+    await before.ended;
     server = await start();
-    const acknowledged = outcomes.flatMap((o) => (o.id ? [o.id] : []));
     // Requests in flight at the kill fail at the socket; none answered anything but success before.
-    expect(outcomes.filter((o) => o.status !== 201 && o.status !== 0)).toEqual([]);
+    expect(outcomes.filter((o) => o.status !== 200 && o.status !== 201 && o.status !== 0)).toEqual([]);
+    const created = outcomes.flatMap((o) => (o.id && !o.id.startsWith('r') ? [o.id] : []));
+    const renamed = outcomes.flatMap((o) => (o.id?.startsWith('r') ? [o.id] : []));
     const after = await restCreate(t, owner, 'after the restart');
     expect(after.status).toBe(201);
     const listed = new Set<string>();
@@ -233,9 +257,30 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
       }
       cursor = page.data?.conversations.nextCursor ?? null;
     } while (cursor);
-    expect(acknowledged.filter((id) => !listed.has(id))).toEqual([]);
+    expect(created.filter((id) => !listed.has(id))).toEqual([]);
     expect(listed.has(after.id as string)).toBe(true);
-    console.log({ acknowledged: acknowledged.length, total: outcomes.length });
+
+    // The stream cut by the crash resumes from its last id: every acknowledged rename is in it, once.
+    const last = before.frames.at(-1)?.id as string;
+    const resumed = await openSse(streamUrl, owner.accessToken, last);
+    expect((await rename(t, owner, watched, 'after the restart')).errors).toBeUndefined();
+    await until(
+      async () => resumed.frames.some((f) => f.data.display_name === 'after the restart') || undefined,
+    );
+    await resumed.drop();
+    const frames = [...before.frames, ...resumed.frames];
+    expect(frames.map((f) => f.id)).toEqual(range(1, frames.length));
+    const names = frames.map((f) => f.data.display_name as string);
+    expect(renamed.filter((name) => !names.includes(name))).toEqual([]);
+    expect(names.at(-1)).toBe('after the restart');
+    console.log({
+      pgliteKill: {
+        created: created.length,
+        renamed: renamed.length,
+        events: frames.length,
+        total: outcomes.length,
+      },
+    });
   }, 60_000);
 });
 
