@@ -31,10 +31,13 @@ import {
 } from './fault-kit.js';
 
 /**
- * Faults (issue 13, part 3): the database restarting under write load, a subgraph process killed or
- * hung, the gateway's upstream websocket dropping, an SSE client dropping. No acknowledged write is
- * lost, clients get 503s (REST envelope, GraphQL SERVICE_UNAVAILABLE) while a dependency is down and
- * recover without a restart, streams resume with no event lost or repeated.
+ * Faults, injected into real components on loopback: the database restarting under write load
+ * (PostgreSQL: a throwaway cluster of this file's own, stopped and started; PGlite: the embedded
+ * stack's process SIGKILLed and started again on its data directory), a subgraph killed, hung and
+ * restarted behind the gateway, the gateway's upstream websocket dropping with it, an SSE client
+ * dropping. No acknowledged write (a 2xx or a GraphQL answer without errors) is lost, clients get
+ * 503s (the REST envelope, GraphQL SERVICE_UNAVAILABLE) while a dependency is down, never a 500 or
+ * a hang, and recover without a restart; streams resume with no event lost or repeated.
  */
 
 const POSTGRES = Boolean(process.env.DATABASE_URL);
@@ -44,6 +47,15 @@ const ANSWER_WITHIN_MS = 5000;
 const REQUEST_TIMEOUT_MS = 1500;
 /** How long the streams test keeps the subgraph down. */
 const KILLED_FOR_MS = 4500;
+
+/** One line per fault: what was injected and counted (the suite's numbers in the CI log). */
+function summary(fault: string, counts: Record<string, number>) {
+  console.log(
+    `faults: ${fault}: ${Object.entries(counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+}
 
 const EVENTS = `subscription ($id: ID!, $after: String) {
   conversationEvents(conversationId: $id, after: $after) { cursor kind displayName }
@@ -181,7 +193,12 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
       ['3', 'after'],
     ]);
     expect(ws.events.map((e) => e.conversationEvents.cursor)).toEqual(['1', '2', '3']);
-    console.log({ acknowledged: acknowledged.length, duringOutage: down.length + 3, total: outcomes.length });
+    summary('PostgreSQL restart', {
+      requests: outcomes.length,
+      duringOutage: down.length + 3,
+      acknowledged: acknowledged.length,
+      events: 3,
+    });
     await sse.drop();
     await ws.close();
   }, 60_000);
@@ -276,13 +293,10 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
     const names = frames.map((f) => f.data.display_name as string);
     expect(renamed.filter((name) => !names.includes(name))).toEqual([]);
     expect(names.at(-1)).toBe('after the restart');
-    console.log({
-      pgliteKill: {
-        created: created.length,
-        renamed: renamed.length,
-        events: frames.length,
-        total: outcomes.length,
-      },
+    summary('PGlite SIGKILL', {
+      requests: outcomes.length,
+      acknowledged: created.length + renamed.length,
+      events: frames.length,
     });
   }, 60_000);
 });
@@ -430,7 +444,11 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     expect(
       await t.stack.kernel.database.prisma.conversation.count({ where: { id: { in: acknowledged } } }),
     ).toBe(acknowledged.length);
-    console.log({ killed: { acknowledged: acknowledged.length, duringOutage: down.length + 4 } });
+    summary('subgraph killed', {
+      requests: outcomes.length + 6,
+      duringOutage: down.length + 4,
+      acknowledged: acknowledged.length,
+    });
   }, 40_000);
 
   it(`hung: a 503 after SUBGRAPH_REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms), the rest works; answering again, it serves again`, async () => {
@@ -465,7 +483,7 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     const appliedAnyway = await t.stack.kernel.database.prisma.conversation.count({
       where: { tenantId: owner.tenantId, displayName: 'while hung' },
     });
-    console.log({ hung: { waited, appliedAfter503: appliedAnyway } });
+    summary('subgraph hung', { waited, duringOutage: 3, appliedAfter503: appliedAnyway });
   }, 40_000);
 
   it('its websocket drops with it: subscribers over graphql-ws and SSE get every event once, in order', async () => {
@@ -520,7 +538,10 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
     expect(replayed.events.map((e) => e.conversationEvents.displayName).sort()).toEqual(
       ['streamed', 'through the victim', ...names].sort(),
     );
-    console.log({ streams: { head, live: liveCursors.length, sse: sseIds.length, downFor } });
+    summary('upstream websocket dropped', {
+      downFor,
+      events: head + liveCursors.length + sseIds.length,
+    });
   }, 40_000);
 });
 
@@ -579,7 +600,7 @@ describe('an SSE client that drops mid-stream', () => {
         undefined,
       5000,
     );
-    console.log({ sse: { drops: 3, events: head } });
+    summary('SSE client dropped', { drops: 3, events: received.length });
   }, 30_000);
 });
 
