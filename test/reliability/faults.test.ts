@@ -207,8 +207,10 @@ describe.skipIf(!POSTGRES)('PostgreSQL restarts under write load', () => {
 describe.skipIf(POSTGRES)('the embedded database dies with its process under write load', () => {
   let dataDir = '';
   let server: ServerProcess | undefined;
+  let reopened: TestStack | undefined;
   afterAll(async () => {
     await server?.kill();
+    await reopened?.close();
     if (dataDir) {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -222,20 +224,17 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
       const seeded = await openPglite(dataDir, new Blob([readFileSync(snapshot)]));
       await seeded.close();
     }
-    const port = String(await freePort());
     const { DATABASE_URL: _none, ...env } = process.env;
-    const start = () =>
-      startServer(
-        ['gateway/main'],
-        { ...(env as Record<string, string>), DATA_DIR: dataDir, PORT: port, RATE_LIMITS: 'false' },
-        /GraphQL\s+(\S+)\/graphql/,
-      );
-    server = await start();
+    server = await startServer(
+      ['gateway/main'],
+      { ...(env as Record<string, string>), DATA_DIR: dataDir, PORT: '0', RATE_LIMITS: 'false' },
+      /GraphQL\s+(\S+)\/graphql/,
+    );
     const t = apiAt(server.url);
     const owner = await t.register();
     const watched = (await gqlCreate(t, owner, 'watched')).id as string;
-    const streamUrl = `${server.url}/api/v1/conversations/${watched}/stream`;
-    const before = await openSse(streamUrl, owner.accessToken, '0');
+    const streamPath = `/api/v1/conversations/${watched}/stream`;
+    const before = await openSse(`${server.url}${streamPath}`, owner.accessToken, '0');
     // Conversations created (REST and GraphQL) and the watched one renamed, four at a time.
     const writes = load(4, async (n) => {
       if (n % 4 === 2) {
@@ -250,24 +249,26 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
       }
       return n % 4 === 3 ? gqlCreate(t, owner, `gql ${n}`) : restCreate(t, owner, `rest ${n}`);
     });
-    await until(async () => writes.outcomes.filter((o) => o.id).length >= 40 || undefined);
+    await until(async () => writes.outcomes.filter((o) => o.id).length >= 30 || undefined);
     // The process dies mid-write, as a crash or an OOM kill would end it.
     await server.kill();
     const outcomes = await writes.stop();
     await before.ended;
-    server = await start();
+    // Opened again on the same data directory (in this process: a second process start costs seconds).
+    const back = await bootStack({ DATABASE_URL: '', DATA_DIR: dataDir, RATE_LIMITS: 'false' });
+    reopened = back;
     // Requests in flight at the kill fail at the socket; none answered anything but success before.
     expect(outcomes.filter((o) => o.status !== 200 && o.status !== 201 && o.status !== 0)).toEqual([]);
     const created = outcomes.flatMap((o) => (o.id && !o.id.startsWith('r') ? [o.id] : []));
     const renamed = outcomes.flatMap((o) => (o.id?.startsWith('r') ? [o.id] : []));
-    const after = await restCreate(t, owner, 'after the restart');
+    const after = await restCreate(back, owner, 'after the restart');
     expect(after.status).toBe(201);
     const listed = new Set<string>();
     let cursor: string | null = null;
     do {
       const page: {
         data?: { conversations: { items: { id: string }[]; nextCursor: string | null } } | null;
-      } = await t.gql(
+      } = await back.gql(
         'query ($cursor: String) { conversations(limit: 100, cursor: $cursor) { items { id } nextCursor } }',
         { cursor },
         owner.accessToken,
@@ -282,8 +283,8 @@ describe.skipIf(POSTGRES)('the embedded database dies with its process under wri
 
     // The stream cut by the crash resumes from its last id: every acknowledged rename is in it, once.
     const last = before.frames.at(-1)?.id as string;
-    const resumed = await openSse(streamUrl, owner.accessToken, last);
-    expect((await rename(t, owner, watched, 'after the restart')).errors).toBeUndefined();
+    const resumed = await openSse(`${back.url}${streamPath}`, owner.accessToken, last);
+    expect((await rename(back, owner, watched, 'after the restart')).errors).toBeUndefined();
     await until(
       async () => resumed.frames.some((f) => f.data.display_name === 'after the restart') || undefined,
     );
@@ -454,13 +455,17 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
   it(`hung: a 503 after SUBGRAPH_REQUEST_TIMEOUT_MS (${REQUEST_TIMEOUT_MS} ms), the rest works; answering again, it serves again`, async () => {
     await victim.hang();
     const started = Date.now();
-    const [write, read] = await Promise.all([
-      restCreate(api, owner, 'while hung'),
-      api.gql('{ conversations { items { id } } }', {}, owner.accessToken),
+    const [write, read, other, degraded] = await Promise.all([
+      restCreate(api, owner, 'while hung').then((o) => ({ ...o, ms: Date.now() - started })),
+      api
+        .gql('{ conversations { items { id } } }', {}, owner.accessToken)
+        .then((r) => ({ ...r, ms: Date.now() - started })),
+      api.rest('GET', '/api/v1/auth/me', { token: owner.accessToken }),
+      health(),
     ]);
-    const waited = Date.now() - started;
-    const other = await api.rest('GET', '/api/v1/auth/me', { token: owner.accessToken });
-    const degraded = await health();
+    const waited = Math.max(write.ms, read.ms);
+    // Both waited the timeout, neither much longer.
+    const quickest = Math.min(write.ms, read.ms);
     await victim.resume();
     const back = await until(async () => {
       const o = await restCreate(api, owner, 'resumed');
@@ -473,7 +478,7 @@ describe('a subgraph killed, hung and restarted under the gateway', () => {
       message: `The conversations service did not answer within ${REQUEST_TIMEOUT_MS} ms.`,
     });
     expect(read.errors?.[0]?.extensions?.code).toBe('SERVICE_UNAVAILABLE');
-    expect(waited).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
+    expect(quickest).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
     expect(waited).toBeLessThan(REQUEST_TIMEOUT_MS + 1500);
     expect(other.status).toBe(200);
     expect(degraded).toMatchObject({ status: 503, body: { status: 'degraded' } });
