@@ -157,6 +157,39 @@ function resumable(
   };
 }
 
+/** graphql-ws close codes of a refused operation (bad request, unauthorized, forbidden …), not of a lost service. */
+const REFUSED_CLOSE_CODES = new Set([4400, 4401, 4403, 4406, 4409, 4429]);
+
+/**
+ * What ends an upstream subscription, as the client's errors: the subgraph's own errors (a list)
+ * and thrown errors pass; a refusal keeps its reason; a socket's error or close event is the
+ * connection lost for good (graphql-ws spent its retries): SERVICE_UNAVAILABLE, so SSE clients get a
+ * 503 envelope rather than a 500, and may resume from their cursor.
+ */
+export function upstreamErrors(error: unknown, serviceName: string): GraphQLError[] {
+  if (Array.isArray(error) || error instanceof Error) {
+    return (Array.isArray(error) ? error : [error]).map(
+      (e) =>
+        new GraphQLError(String((e as Error)?.message ?? e), {
+          extensions: (e as GraphQLError)?.extensions ?? { code: 'SUBGRAPH_ERROR' },
+        }),
+    );
+  }
+  const close = error as { code?: unknown; reason?: unknown } | null;
+  if (typeof close?.code === 'number' && REFUSED_CLOSE_CODES.has(close.code)) {
+    return [
+      new GraphQLError(String(close.reason || 'Subscription refused.'), {
+        extensions: { code: 'SUBGRAPH_ERROR' },
+      }),
+    ];
+  }
+  return [
+    new GraphQLError(`The ${serviceName} service is unavailable; subscribe again from the last cursor.`, {
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    }),
+  ];
+}
+
 /** Stream cursors are sequence numbers: a later one is a larger number. */
 function isAfter(cursor: string, last: string | null): boolean {
   if (last === null) {
@@ -259,6 +292,9 @@ export class SubscriptionBridge {
         webSocketImpl: WebSocket,
         lazy: true,
         retryAttempts: 5,
+        // graphql-ws retries a dropped connection but, by default, not one that fails to open: a
+        // subgraph still restarting (ECONNREFUSED) would end every subscription on the first retry.
+        shouldRetry: () => true,
         keepAlive: 10_000,
       });
       this.clients.set(url, client);
@@ -410,18 +446,7 @@ export class SubscriptionBridge {
           }
         } catch (error) {
           await close();
-          const errors = Array.isArray(error) ? error : [error];
-          return {
-            done: false,
-            value: {
-              errors: errors.map(
-                (e) =>
-                  new GraphQLError(String((e as Error)?.message ?? e), {
-                    extensions: (e as GraphQLError)?.extensions ?? { code: 'SUBGRAPH_ERROR' },
-                  }),
-              ),
-            },
-          };
+          return { done: false, value: { errors: upstreamErrors(error, primary.serviceName) } };
         }
       },
       return: async () => {

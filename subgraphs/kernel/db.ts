@@ -132,3 +132,53 @@ function pgliteMigrationAdapter(pglite: PGlite): SqlMigrationAwareDriverAdapterF
   };
   return factory;
 }
+
+/** Prisma's codes for a database it cannot reach or lost: unreachable, timed out, connection closed, pool exhausted. */
+const UNAVAILABLE_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024']);
+/** Driver adapter error kinds of the same. */
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+/** SQLSTATEs of a server going away or not there yet: connection exceptions, shutdown, starting up, too many connections. */
+const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|57P0[1-3]|53300)$/;
+/** node-postgres and PGlite say it in words only. */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'PGlite is closed',
+];
+
+/**
+ * Whether an error means the database is down or restarting (not that the query was wrong): the
+ * caller then answers SERVICE_UNAVAILABLE (503, try again) instead of masking it as a 500.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e = error as
+    | {
+        code?: unknown;
+        kind?: unknown;
+        message?: unknown;
+        cause?: unknown;
+        meta?: { driverAdapterError?: { cause?: unknown } };
+      }
+    | undefined;
+  for (let depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNAVAILABLE_PRISMA_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)) {
+      return true;
+    }
+    if (typeof e.kind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(e.kind)) {
+      return true;
+    }
+    const message = typeof e.message === 'string' ? e.message : '';
+    if (UNAVAILABLE_MESSAGES.some((m) => message.startsWith(m))) {
+      return true;
+    }
+    e = (e.meta?.driverAdapterError?.cause ?? e.cause) as typeof e;
+  }
+  return false;
+}

@@ -348,6 +348,8 @@ export class EventBus {
   private readonly emitter = new EventEmitter();
   private listener: pg.Client | null = null;
   private unlisten: (() => Promise<void>) | null = null;
+  private stopped = false;
+  private reconnecting = false;
 
   constructor(
     private readonly database: Database,
@@ -356,33 +358,79 @@ export class EventBus {
     this.emitter.setMaxListeners(0);
   }
 
+  private readonly onNotify = (text: string) => {
+    const stream = streamOfNotification(text);
+    const hub = stream === null ? undefined : this.hubs.get(stream);
+    if (!hub) {
+      return;
+    }
+    const event = eventOfNotification(text);
+    if (event) {
+      hub.deliver(event);
+    } else {
+      hub.notify();
+    }
+  };
+
   async start(): Promise<void> {
-    const onNotify = (text: string) => {
-      const stream = streamOfNotification(text);
-      const hub = stream === null ? undefined : this.hubs.get(stream);
-      if (!hub) {
-        return;
-      }
-      const event = eventOfNotification(text);
-      if (event) {
-        hub.deliver(event);
-      } else {
-        hub.notify();
-      }
-    };
     if (this.database.kind === 'postgres' && this.database.url) {
-      const client = new pg.Client({ connectionString: this.database.url });
-      client.on('error', (error) => this.log.error({ err: error }, 'event bus listener failed'));
-      await client.connect();
-      client.on('notification', (msg) => msg.payload && onNotify(msg.payload));
-      await client.query(`LISTEN ${CHANNEL}`);
-      this.listener = client;
+      await this.listen(this.database.url);
     } else if (this.database.pglite) {
-      this.unlisten = await this.database.pglite.listen(CHANNEL, onNotify);
+      this.unlisten = await this.database.pglite.listen(CHANNEL, this.onNotify);
     }
   }
 
+  /** The LISTEN connection; when it ends (the server restarted, the network dropped), it reconnects. */
+  private async listen(url: string): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    client.on('error', (error) => this.log.warn({ err: error }, 'event bus listener failed'));
+    try {
+      await client.connect();
+      client.on('notification', (msg) => msg.payload && this.onNotify(msg.payload));
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    client.once('end', () => this.reconnect(url));
+    this.listener = client;
+  }
+
+  /**
+   * Connects again (backing off up to 5 s) until it listens or the bus stops. Notifications sent in
+   * between are lost, so then every open stream reads its table to the head: live subscribers get
+   * what was appended meanwhile, none twice (hubs skip what they already pushed).
+   */
+  private reconnect(url: string) {
+    this.listener = null;
+    if (this.stopped || this.reconnecting) {
+      return;
+    }
+    this.reconnecting = true;
+    void (async () => {
+      for (let wait = 100; !this.stopped; wait = Math.min(wait * 2, 5000)) {
+        await new Promise((r) => setTimeout(r, wait));
+        try {
+          await this.listen(url);
+          break;
+        } catch {
+          // still unreachable; try again
+        }
+      }
+      this.reconnecting = false;
+      if (this.stopped) {
+        await this.listener?.end();
+        return;
+      }
+      this.log.info('event bus listener reconnected');
+      for (const hub of this.hubs.values()) {
+        hub.notify();
+      }
+    })();
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const hub of this.hubs.values()) {
       for (const sub of hub.subscribers) {
         await sub.return();

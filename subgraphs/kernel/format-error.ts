@@ -1,10 +1,12 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from './db.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
  * The single translation point from thrown errors to GraphQL errors: an AppError keeps its message
- * and becomes `extensions.code`; GraphQL's own coded errors pass; anything else is logged and masked.
+ * and becomes `extensions.code`; GraphQL's own coded errors pass; a database that is down or restarting
+ * is SERVICE_UNAVAILABLE (503: the client may retry); anything else is logged and masked.
  */
 export function formatSubgraphError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -17,6 +19,14 @@ export function formatSubgraphError(log: Logger) {
           code: original.code,
           ...(original.details === undefined ? {} : { details: original.details }),
         },
+      };
+    }
+    if (isDatabaseUnavailable(original)) {
+      log.warn({ err: original }, 'database unavailable');
+      return {
+        message: 'The database is unavailable; try again shortly.',
+        ...(formatted.path ? { path: formatted.path } : {}),
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
     }
     if (

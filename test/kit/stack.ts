@@ -105,10 +105,25 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     await own?.drop();
     throw error;
   }
-  const url = stack.gateway.url;
-  const clients: Client[] = [];
-  const api: TestStack = {
+  const client = apiAt(stack.gateway.url);
+  return {
+    ...client,
     stack,
+    async close() {
+      await client.close();
+      await stack.close();
+      await own?.drop();
+    },
+  };
+}
+
+/** The test kit's calls to a gateway at `url` (bootStack's, or one running in another process). */
+export type GatewayApi = Omit<TestStack, 'stack'>;
+
+/** GraphQL, REST, graphql-ws and sign-up against the gateway at `url`; `close()` ends its websocket clients. */
+export function apiAt(url: string): GatewayApi {
+  const clients: Client[] = [];
+  const api: GatewayApi = {
     url,
     async gql(query, variables, token) {
       const res = await fetch(`${url}/graphql`, {
@@ -180,8 +195,6 @@ export async function bootStack(env: Record<string, string> = {}): Promise<TestS
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
-      await stack.close();
-      await own?.drop();
     },
   };
   return api;
