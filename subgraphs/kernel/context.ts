@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { authenticateApiKey, looksLikeApiKey } from './api-keys.js';
 import type { BlobStore } from './blobs.js';
 import type { Config } from './config.js';
-import type { Db, DomainDb, ModelKey } from './db.js';
+import { DATABASE_UNAVAILABLE, type Db, type DomainDb, isDatabaseUnavailable, type ModelKey } from './db.js';
 import { AppError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { JobQueue } from './jobs.js';
@@ -92,10 +92,13 @@ export async function createContext(kernel: Kernel, credentials: RequestCredenti
         viewer = await authenticateApiKey(kernel.database.prisma, apiKeyHeader);
       }
     } catch (error) {
+      // A key that cannot be looked up (the database is down) is not a refused key: 503, not 401.
       authError =
         error instanceof AppError
           ? error
-          : new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
+          : isDatabaseUnavailable(error)
+            ? new AppError('SERVICE_UNAVAILABLE', DATABASE_UNAVAILABLE)
+            : new AppError('UNAUTHENTICATED', 'Could not validate credentials.');
     }
   }
   return {

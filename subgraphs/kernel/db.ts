@@ -156,6 +156,9 @@ const UNAVAILABLE_MESSAGES = [
  * Whether an error means the database is down or restarting (not that the query was wrong): the
  * caller then answers SERVICE_UNAVAILABLE (503, try again) instead of masking it as a 500.
  */
+/** What a client is told while the database cannot be reached (a 503). */
+export const DATABASE_UNAVAILABLE = 'The database is unavailable; try again shortly.';
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   let e = error as
     | {

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isDatabaseUnavailable } from './db.js';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from './db.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -24,7 +24,7 @@ export function formatSubgraphError(log: Logger) {
     if (isDatabaseUnavailable(original)) {
       log.warn({ err: original }, 'database unavailable');
       return {
-        message: 'The database is unavailable; try again shortly.',
+        message: DATABASE_UNAVAILABLE,
         ...(formatted.path ? { path: formatted.path } : {}),
         extensions: { code: 'SERVICE_UNAVAILABLE' },
       };
