@@ -250,6 +250,48 @@ async function subscribeOnce(
   }
 }
 
+/**
+ * The GraphQL checks both halves share: no valid credential is UNAUTHENTICATED (unless the field is
+ * public); another tenant's answers about the victim's ids equal those about ids that exist nowhere
+ * and carry no victim id.
+ */
+async function checkTenancy(
+  request: ReturnType<typeof graphQLRequest>,
+  open: boolean,
+  ask: (variables: Record<string, unknown>, token: string | null, who: string) => Promise<GraphQLAnswer>,
+  problems: string[],
+): Promise<void> {
+  if (!open) {
+    for (const [who, token] of [
+      ['no credential', null],
+      ['an expired token', sweep.expiredToken],
+    ] as const) {
+      const answer = await ask(request.victim, token, who);
+      if (answer.code !== 'UNAUTHENTICATED' || answer.hasData) {
+        problems.push(`${who}: ${answer.text.slice(0, 160)}`);
+      }
+    }
+  }
+  for (const [who, token] of [
+    ['the other tenant’s owner', sweep.other.accessToken],
+    ['the other tenant’s all-scope API key', sweep.otherKey],
+  ] as const) {
+    const answer = await ask(request.victim, token, who);
+    if (request.swaps.length) {
+      const decoy = await ask(request.decoy, token, who);
+      if (blank(answer.text, request.swaps) !== blank(decoy.text, request.swaps)) {
+        problems.push(
+          `${who}: the victim’s resource answers ${answer.text.slice(0, 140)}, one that does not exist ${decoy.text.slice(0, 140)}`,
+        );
+      }
+    }
+    const leaks = leakedIds(answer.text, JSON.stringify(request.victim));
+    if (leaks.length) {
+      problems.push(`${who}: the answer carries the victim’s ${leaks.join(', ')}`);
+    }
+  }
+}
+
 /** Calls, and for a write checks that the refusal left the database as it was. */
 async function refused(op: Operation, path: string, token: string | null, problems: string[], who: string) {
   const before = op.write ? await tableDigests(sweep.t, BOOKKEEPING) : null;
@@ -369,35 +411,7 @@ describe('isolation sweep', () => {
           }
           return answer;
         };
-        if (!scopes?.public) {
-          for (const [who, token] of [
-            ['no credential', null],
-            ['an expired token', sweep.expiredToken],
-          ] as const) {
-            const answer = await ask(request.victim, token, who);
-            if (answer.code !== 'UNAUTHENTICATED' || answer.hasData) {
-              problems.push(`${who}: ${answer.text.slice(0, 160)}`);
-            }
-          }
-        }
-        for (const [who, token] of [
-          ['the other tenant’s owner', sweep.other.accessToken],
-          ['the other tenant’s all-scope API key', sweep.otherKey],
-        ] as const) {
-          const answer = await ask(request.victim, token, who);
-          if (request.swaps.length) {
-            const decoy = await ask(request.decoy, token, who);
-            if (blank(answer.text, request.swaps) !== blank(decoy.text, request.swaps)) {
-              problems.push(
-                `${who}: the victim’s resource answers ${answer.text.slice(0, 140)}, one that does not exist ${decoy.text.slice(0, 140)}`,
-              );
-            }
-          }
-          const leaks = leakedIds(answer.text, JSON.stringify(request.victim));
-          if (leaks.length) {
-            problems.push(`${who}: the answer carries the victim’s ${leaks.join(', ')}`);
-          }
-        }
+        await checkTenancy(request, Boolean(scopes?.public), ask, problems);
         if (write && scopes?.scope && !viewerScopes.has(scopes.scope)) {
           const answer = await ask(request.victim, sweep.victim.viewer.token, 'the victim’s viewer');
           if (answer.code !== 'FORBIDDEN' || answer.hasData) {
@@ -425,35 +439,7 @@ describe('isolation sweep', () => {
           counts.requests++;
           return subscribeOnce(request.query, variables, token);
         };
-        if (!scopesByField.get(f.name)?.public) {
-          for (const [who, token] of [
-            ['no credential', null],
-            ['an expired token', sweep.expiredToken],
-          ] as const) {
-            const answer = await ask(request.victim, token);
-            if (answer.code !== 'UNAUTHENTICATED' || answer.hasData) {
-              problems.push(`${who}: ${answer.text.slice(0, 160)}`);
-            }
-          }
-        }
-        for (const [who, token] of [
-          ['the other tenant’s owner', sweep.other.accessToken],
-          ['the other tenant’s all-scope API key', sweep.otherKey],
-        ] as const) {
-          const answer = await ask(request.victim, token);
-          if (request.swaps.length) {
-            const decoy = await ask(request.decoy, token);
-            if (blank(answer.text, request.swaps) !== blank(decoy.text, request.swaps)) {
-              problems.push(
-                `${who}: the victim’s stream answers ${answer.text.slice(0, 140)}, one that does not exist ${decoy.text.slice(0, 140)}`,
-              );
-            }
-          }
-          const leaks = leakedIds(answer.text, JSON.stringify(request.victim));
-          if (leaks.length) {
-            problems.push(`${who}: the stream carries the victim’s ${leaks.join(', ')}`);
-          }
-        }
+        await checkTenancy(request, Boolean(scopesByField.get(f.name)?.public), ask, problems);
         if (problems.length) {
           throw new Error(`${f.name}:\n${problems.join('\n')}`);
         }
