@@ -8,6 +8,7 @@
  * on a noisy machine: read the ratios, each the median of per-round ratios. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,6 +47,8 @@ const settings = {
   concurrency: intEnv('BENCH_CONCURRENCY', 16),
   maxRequestsPerLeg: 50_000,
   conversations: 20,
+  /** Entries in the benched tenant's activity feed (all unread: the unread count reads them all). */
+  activityEntries: intEnv('BENCH_ACTIVITY_ENTRIES', 5000),
   fanout: {
     subscribers: intEnv('BENCH_SUBSCRIBERS', 100),
     rounds: 3,
@@ -169,6 +172,25 @@ async function createConversations(t: TestStack, account: Account, names: string
     ids.push(res.data.createConversation.id);
   }
   return ids;
+}
+
+/** Fills the tenant's activity feed with `count` entries (as `recordActivity` writes them, in bulk). */
+async function seedActivity(t: TestStack, tenantId: string, count: number) {
+  const start = Date.now() - count * 1000;
+  await t.stack.kernel.database.prisma.activityEvent.createMany({
+    data: Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      tenantId,
+      action: 'conversation.run.completed',
+      actorType: 'system',
+      objectType: 'conversation',
+      objectId: randomUUID(),
+      status: 'success',
+      source: 'system',
+      metadata: { n: i },
+      createdAt: new Date(start + i * 1000),
+    })),
+  });
 }
 
 // ---------------------------------------------------------------- verification
@@ -497,6 +519,16 @@ const httpRows: (RowSpec & { metric: Metric })[] = [
     metric: p95,
     anchor: 'target ≤ 1.25',
   },
+  {
+    id: 'A1',
+    scenario:
+      'REST `GET /api/v1/activity?limit=20` (a page, its read state and the unread count of a feed of BENCH_ACTIVITY_ENTRIES) ÷ REST `GET /api/v1/conversations?limit=20`',
+    a: 'rest.activity',
+    b: 'rest.list',
+    unit: 'req/s',
+    metric: rps,
+    anchor: 'new (activity feed)',
+  },
 ];
 
 /** The fan-out ratios: A is the many-subscriber group, B the single subscriber. */
@@ -618,6 +650,7 @@ async function main(): Promise<number> {
         (_, i) => `Conversation ${String(i + 1).padStart(2, '0')}`,
       ),
     );
+    await seedActivity(t, owner.tenantId, settings.activityEntries);
     // The fan-out runs in another tenant, so its renames never touch the listed conversations.
     const publisher = await t.register();
     const [singleId, fanoutId] = await createConversations(t, publisher, ['Fan-out 1', 'Fan-out N']);
@@ -714,6 +747,16 @@ async function main(): Promise<number> {
         key: 'apollo.restEquivalent',
         label: 'our gateway, GraphQL POST of the REST list operation',
         target: gqlTarget(gw, token, Q_REST_EQUIVALENT, { limit: 20 }),
+      },
+      {
+        key: 'rest.activity',
+        label: `REST GET /api/v1/activity?limit=20 (gateway), ${settings.activityEntries} unread entries`,
+        target: {
+          url: `${t.url}/api/v1/activity?limit=20`,
+          method: 'GET',
+          headers: { authorization: `Bearer ${token}` },
+          kind: 'rest',
+        },
       },
     ];
     // The same targets with each worker its own user: what many users' traffic looks like.

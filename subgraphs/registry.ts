@@ -1,3 +1,4 @@
+import { activitySubgraph } from './activity/index.js';
 import { agentsSubgraph } from './agents/index.js';
 import { conversationsSubgraph } from './conversations/index.js';
 import { identitySubgraph } from './identity/index.js';
@@ -21,6 +22,7 @@ export const subgraphs = [
   knowledgeSubgraph,
   storageSubgraph,
   voiceSubgraph,
+  activitySubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Conversation } from '../../generated/prisma/client.js';
+import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import { BadRequestError, NotFoundError } from '../kernel/errors.js';
 import { mapEvents, publishEvent } from '../kernel/event-bus.js';
@@ -113,6 +114,13 @@ export async function createConversation(
       targetType: 'conversation',
       targetId: conversation.id,
     });
+    await recordActivity(tx, ctx, {
+      tenantId,
+      action: 'conversation.created',
+      objectType: 'conversation',
+      objectId: conversation.id,
+      objectName: conversation.displayName,
+    });
     return conversation;
   });
 }
@@ -149,6 +157,13 @@ export async function deleteConversation(ctx: ConversationsCtx, id: string): Pro
       action: 'conversation.deleted',
       targetType: 'conversation',
       targetId: id,
+    });
+    await recordActivity(tx, ctx, {
+      tenantId: existing.tenantId,
+      action: 'conversation.deleted',
+      objectType: 'conversation',
+      objectId: id,
+      objectName: existing.displayName,
     });
   });
   return true;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import { AppError, BadRequestError, ForbiddenError, UnauthenticatedError } from '../kernel/errors.js';
 import { scopesOf } from '../kernel/scopes.js';
@@ -285,6 +286,13 @@ export async function login(ctx: IdentityCtx, input: LoginInput): Promise<Issued
       targetType: 'user',
       targetId: user.id,
       tenantId: membership.tenantId,
+    });
+    await recordActivity(tx, ctx, {
+      tenantId: membership.tenantId,
+      action: 'auth.login.success',
+      objectType: 'user',
+      objectId: user.id,
+      actor: { userId: user.id, role: membership.role },
     });
     return startSession(ctx, tx, who);
   });

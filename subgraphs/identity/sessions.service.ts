@@ -1,5 +1,6 @@
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
+import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import type { Prisma } from '../kernel/db.js';
 import { AppError, ForbiddenError } from '../kernel/errors.js';
@@ -103,6 +104,14 @@ export async function logoutSession(
       targetId: row.sessionId,
       tenantId: row.session.tenantId,
     });
+    if (row.session.tenantId) {
+      await recordActivity(tx, ctx, {
+        tenantId: row.session.tenantId,
+        action: 'auth.logout',
+        objectType: 'session',
+        objectId: row.sessionId,
+      });
+    }
     return { message: 'Session revoked successfully.', revoked: true };
   });
 }

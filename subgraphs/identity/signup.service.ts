@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import { AppError, ConflictError, ForbiddenError, isUniqueViolation } from '../kernel/errors.js';
 import type { LimitRule } from '../kernel/rate-limit.js';
@@ -216,6 +217,13 @@ export async function registerAccount(
         targetId: user.id,
         tenantId: tenant.id,
         ...(inviteId ? { metadata: { inviteId } } : {}),
+      });
+      await recordActivity(tx, ctx, {
+        tenantId: tenant.id,
+        action: 'auth.signup.success',
+        objectType: 'user',
+        objectId: user.id,
+        actor: { userId: user.id, role: 'owner' },
       });
       return { ...(await startSession(ctx, tx, who)), tenantSlug: tenant.slug };
     });

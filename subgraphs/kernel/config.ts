@@ -159,6 +159,8 @@ const ConfigSchema = z.object({
    * embedded default); a gateway started alone needs it set to the subgraphs' value.
    */
   STORAGE_SIGNING_KEY: z.preprocess(blankAsUnset, z.string().min(16).optional()),
+  /** How long activity feed entries are kept (then pruned, with their receipts). */
+  ACTIVITY_EVENTS_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Lifetime of presigned upload and download URLs. */
   STORAGE_SIGNED_URL_TTL_SECONDS: z.coerce.number().int().min(30).max(604800).default(900),
   /** Largest object a presigned upload accepts, and the MIME types it accepts (comma-separated). */

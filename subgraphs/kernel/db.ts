@@ -17,8 +17,11 @@ export type ModelKey = Uncapitalize<Prisma.ModelName>;
 type TxClient = Prisma.TransactionClient;
 type RawSql = '$queryRaw' | '$executeRaw';
 
-/** Kernel tables every domain writes inside its own transactions, through `recordAudit`, `publishEvent` and `enqueueJob`. */
-export const KERNEL_TX_MODELS = ['auditEvent', 'event', 'eventStream', 'job'] as const;
+/**
+ * Kernel tables every domain writes inside its own transactions, through `recordAudit`,
+ * `recordActivity`, `publishEvent` and `enqueueJob`.
+ */
+export const KERNEL_TX_MODELS = ['auditEvent', 'activityEvent', 'event', 'eventStream', 'job'] as const;
 
 /**
  * Shared kernel tables: the tenancy anchor and who belongs to it. Signup (identity) creates a tenant

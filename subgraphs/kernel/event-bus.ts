@@ -612,15 +612,26 @@ export class EventBus {
   }
 }
 
-/** Maps an event iterator without an async generator, so `return()` still reaches the source at once. */
-export function mapEvents<A, B>(
+/**
+ * Maps an event iterator without an async generator, so `return()` still reaches the source at once.
+ * An event `map` answers null for is skipped.
+ */
+export function mapEvents<A, B extends object>(
   source: AsyncIterableIterator<A>,
-  map: (value: A) => B,
+  map: (value: A) => B | null,
 ): AsyncIterableIterator<B> {
   const mapped: AsyncIterableIterator<B> = {
     async next() {
-      const r = await source.next();
-      return r.done ? { done: true, value: undefined } : { done: false, value: map(r.value) };
+      for (;;) {
+        const r = await source.next();
+        if (r.done) {
+          return { done: true, value: undefined };
+        }
+        const value = map(r.value);
+        if (value !== null) {
+          return { done: false, value };
+        }
+      }
     },
     async return() {
       await source.return?.();

@@ -109,6 +109,9 @@ export async function makeVictim(t: TestStack, owner: Account, phoneNumber: stri
   });
   const apiKey = await made(t, owner, `${tenant}/keys`, { name: 'victim key', scopes: ['agents:read'] });
   const totp = await made(t, owner, '/api/v1/auth/mfa/totp/enroll', {});
+  const feed = await t.rest<{ items: Body[] }>('GET', '/api/v1/activity?limit=1', {
+    token: owner.accessToken,
+  });
 
   Object.assign(ids, {
     tenant: owner.tenantId,
@@ -134,6 +137,7 @@ export async function makeVictim(t: TestStack, owner: Account, phoneNumber: stri
     voiceSession: String(voiceSession.id),
     call: String(call.id),
     mapping: String(mapping.id),
+    activityEvent: String(feed.body.items[0]?.id),
   });
   for (const [kind, id] of Object.entries(ids)) {
     expect(id, `victim ${kind}`).toMatch(/^[\w-]{3,}$/);
@@ -176,6 +180,7 @@ export const PARAMETERS: Record<string, string | ((where: string) => string)> = 
   stream_id: 'chatStream',
   call_id: 'call',
   mapping_id: 'mapping',
+  event_id: 'activityEvent',
 };
 
 /**

@@ -356,7 +356,7 @@ describe('storage on the local provider', () => {
     ).toBe(201);
   });
 
-  it('deletes idempotently: the bytes go, the row is soft-deleted, the activity stream records it', async () => {
+  it('deletes idempotently: the bytes go, the row is soft-deleted, the activity feed records it once', async () => {
     const { body: upload } = await create(owner.accessToken, {
       filename: 'gone.txt',
       mime_type: 'text/plain',
@@ -378,12 +378,12 @@ describe('storage on the local provider', () => {
     const row = await db.storageObject.findUniqueOrThrow({ where: { id: upload.object_id } });
     expect(row.status).toBe('deleted');
     expect(row.deletedAt).not.toBeNull();
-    const events = await db.event.findMany({
-      where: { stream: `activity:${owner.tenantId}`, type: 'storage.file.deleted' },
+    const entries = await db.activityEvent.findMany({
+      where: { tenantId: owner.tenantId, action: 'storage.file.deleted', objectId: upload.object_id },
     });
-    expect(
-      events.filter((e) => (e.payload as { object_id?: string }).object_id === upload.object_id),
-    ).toHaveLength(1);
+    expect(entries.map((e) => [e.objectType, e.objectName, e.actorType])).toEqual([
+      ['storage_object', row.filename, 'user'],
+    ]);
   });
 
   it('pages with next_offset', async () => {

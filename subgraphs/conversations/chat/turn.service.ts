@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { ChatTurn, Conversation, ConversationMessage } from '../../../generated/prisma/client.js';
+import { recordActivity } from '../../kernel/activity.js';
 import {
   AppError,
   BadRequestError,
@@ -28,9 +29,6 @@ import {
 
 /** Turns still running in this process, by id: cancel aborts them here at once. */
 const running = new Map<string, { abort: AbortController; done: Promise<TurnResult> }>();
-
-/** The tenant's activity stream (read by the activity issue). */
-const activityStream = (tenantId: string) => `activity:${tenantId}`;
 
 /** The agents SDK and the run loop, loaded on the first turn (they are most of what start would load). */
 const agentsRuntime = () => import('./run-turn.js');
@@ -289,16 +287,22 @@ export async function startTurn(
         },
       });
     }
-    await publishEvent(tx, {
-      stream: activityStream(tenantId),
-      type: 'conversation.run.started',
+    if (created) {
+      await recordActivity(tx, ctx, {
+        tenantId,
+        action: 'conversation.created',
+        objectType: 'conversation',
+        objectId: conversationId,
+        metadata: { agent: agentKey },
+      });
+    }
+    await recordActivity(tx, ctx, {
       tenantId,
-      payload: {
-        kind: 'conversation.run.started',
-        conversation_id: conversationId,
-        stream_id: turn.id,
-        agent: agentKey,
-      },
+      action: 'conversation.run.started',
+      objectType: 'conversation',
+      objectId: conversationId,
+      status: 'pending',
+      metadata: { stream_id: turn.id, agent: agentKey },
     });
     return { turn, conversation: appended.conversation, created };
   });
@@ -454,17 +458,14 @@ async function runTurn(
         completedAt: new Date(),
       },
     });
-    await publishEvent(tx, {
-      stream: activityStream(turn.tenantId),
-      type: 'conversation.run.completed',
+    await recordActivity(tx, ctx, {
       tenantId: turn.tenantId,
-      payload: {
-        kind: 'conversation.run.completed',
-        conversation_id: conversation.id,
-        stream_id: turn.id,
-        agent,
-        status,
-      },
+      action: 'conversation.run.completed',
+      objectType: 'conversation',
+      objectId: conversation.id,
+      objectName: conversation.displayName,
+      status: status === 'completed' ? 'success' : 'failure',
+      metadata: { stream_id: turn.id, agent, status },
     });
     return updated;
   });

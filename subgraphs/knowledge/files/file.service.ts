@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { KnowledgeFile, Prisma } from '../../../generated/prisma/client.js';
+import { type ActivityOrigin, recordActivity } from '../../kernel/activity.js';
 import { recordAudit } from '../../kernel/audit.js';
 import { safeFilename } from '../../kernel/blobs.js';
 import { BadRequestError, NotFoundError } from '../../kernel/errors.js';
-import { publishEvent } from '../../kernel/event-bus.js';
 import { enqueueJob } from '../../kernel/jobs.js';
 import { keyset, type Page, type PageArgs } from '../../kernel/pagination.js';
 import { isUuid, parseArgs, requireUuid } from '../../kernel/validation.js';
@@ -293,7 +293,7 @@ export async function requestIngest(
         tenantId,
       },
     );
-    await publishFileEvent(tx, next);
+    await publishFileEvent(tx, ctx, next);
     return next;
   });
   ctx.jobs.nudge(INGEST_QUEUE);
@@ -319,19 +319,19 @@ export function fileChunking(ctx: Pick<KnowledgeCtx, 'config'>, file: KnowledgeF
   return chunkingOptions(parsed.success ? parsed.data : null, defaultChunking(ctx));
 }
 
-/** Every status change is an event on the tenant's activity stream. */
-export async function publishFileEvent(tx: KnowledgeTx, file: KnowledgeFile): Promise<void> {
-  await publishEvent(tx, {
-    stream: `activity:${file.tenantId}`,
-    type: `knowledge.file.${file.status}`,
+/** Every status change is an entry of the tenant's activity feed (`origin` null: the ingest job's). */
+export async function publishFileEvent(
+  tx: KnowledgeTx,
+  origin: ActivityOrigin,
+  file: KnowledgeFile,
+): Promise<void> {
+  await recordActivity(tx, origin, {
     tenantId: file.tenantId,
-    payload: {
-      kind: `knowledge.file.${file.status}`,
-      file_id: file.id,
-      filename: file.filename,
-      status: file.status,
-      error: file.error,
-      chunk_count: file.chunkCount,
-    },
+    action: `knowledge.file.${file.status}`,
+    objectType: 'knowledge_file',
+    objectId: file.id,
+    objectName: file.filename,
+    status: file.status === 'failed' ? 'failure' : file.status === 'ready' ? 'success' : 'pending',
+    metadata: { status: file.status, error: file.error, chunk_count: file.chunkCount },
   });
 }

@@ -80,14 +80,19 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
       if (!file) {
         return;
       }
-      const claimed = await ctx.db.knowledgeFile.updateMany({
-        where: { id: file.id, ingestVersion: payload.version },
-        data: { status: 'processing' },
+      const claimed = await ctx.db.$transaction(async (tx) => {
+        const { count } = await tx.knowledgeFile.updateMany({
+          where: { id: file.id, ingestVersion: payload.version },
+          data: { status: 'processing' },
+        });
+        if (count > 0) {
+          await publishFileEvent(tx, null, { ...file, status: 'processing' });
+        }
+        return count;
       });
-      if (claimed.count === 0) {
+      if (claimed === 0) {
         return;
       }
-      await publishFileEvent(ctx.db, { ...file, status: 'processing' });
       const bytes = await ctx.blobs.get(file.blobKey);
       if (!bytes) {
         throw new PermanentJobError('The file’s bytes are missing from storage.');
@@ -149,7 +154,7 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
               ingestedAt: new Date(),
             },
           });
-          await publishFileEvent(tx, ready);
+          await publishFileEvent(tx, null, ready);
         },
         { timeout: 120_000, maxWait: 30_000 },
       );
@@ -168,7 +173,7 @@ export function ingestHandler(ctx: KnowledgeCtx, afterIngest?: () => void): JobH
           data: { status: 'failed', error: reason },
         });
         if (changed.count) {
-          await publishFileEvent(tx, { ...file, status: 'failed', error: reason });
+          await publishFileEvent(tx, null, { ...file, status: 'failed', error: reason });
         }
       });
     },

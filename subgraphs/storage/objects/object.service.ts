@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Prisma, StorageObject } from '../../../generated/prisma/client.js';
+import { recordActivity } from '../../kernel/activity.js';
 import { recordAudit } from '../../kernel/audit.js';
 import { bareMediaType, type PresignedUrl, safeFilename } from '../../kernel/blobs.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../kernel/errors.js';
-import { publishEvent } from '../../kernel/event-bus.js';
 import { parseArgs, requireUuid } from '../../kernel/validation.js';
 import { type ActingTenant, actingTenant } from '../../kernel/viewer.js';
 import type { StorageCtx } from '../db.js';
@@ -12,9 +12,6 @@ import type { StorageCtx } from '../db.js';
 /** An object's life: pending_upload → uploaded (bytes checked) | rejected (they did not match) → deleted. */
 export const OBJECT_STATUSES = ['pending_upload', 'uploaded', 'rejected', 'deleted'] as const;
 export type ObjectStatus = (typeof OBJECT_STATUSES)[number];
-
-/** The tenant's activity stream (read by the activity domain). */
-const activityStream = (tenantId: string) => `activity:${tenantId}`;
 
 /**
  * Who acts: the caller's tenant. Writes need an owner or admin (after any X-Tenant-Role narrowing);
@@ -184,11 +181,26 @@ export async function refreshObjectStatus(ctx: StorageCtx, object: StorageObject
   }
   const reason = await mismatch(ctx, object, head);
   const now = new Date();
-  const { count } = await ctx.db.storageObject.updateMany({
-    where: { id: object.id, tenantId: object.tenantId, status: 'pending_upload' },
-    data: reason
-      ? { status: 'rejected', statusReason: reason }
-      : { status: 'uploaded', statusReason: null, uploadedAt: now },
+  const count = await ctx.db.$transaction(async (tx) => {
+    const changed = await tx.storageObject.updateMany({
+      where: { id: object.id, tenantId: object.tenantId, status: 'pending_upload' },
+      data: reason
+        ? { status: 'rejected', statusReason: reason }
+        : { status: 'uploaded', statusReason: null, uploadedAt: now },
+    });
+    if (changed.count > 0) {
+      // The platform's check, not the reader's doing: recorded without an actor.
+      await recordActivity(tx, null, {
+        tenantId: object.tenantId,
+        action: 'storage.file.uploaded',
+        objectType: 'storage_object',
+        objectId: object.id,
+        objectName: object.filename,
+        status: reason ? 'failure' : 'success',
+        metadata: { size_bytes: object.sizeBytes, mime_type: object.mimeType, ...(reason ? { reason } : {}) },
+      });
+    }
+    return changed.count;
   });
   if (count === 0) {
     // Checked (or deleted) concurrently: what the row says now.
@@ -296,18 +308,13 @@ export async function deleteStorageObject(ctx: StorageCtx, objectId: string): Pr
       tenantId,
       metadata: { filename: object.filename, bucket: object.bucket, objectKey: object.objectKey },
     });
-    await publishEvent(tx, {
-      stream: activityStream(tenantId),
-      type: 'storage.file.deleted',
+    await recordActivity(tx, ctx, {
       tenantId,
-      payload: {
-        kind: 'storage.file.deleted',
-        object_id: id,
-        filename: object.filename,
-        bucket: object.bucket,
-        object_key: object.objectKey,
-        actor: acting.viewer.subject,
-      },
+      action: 'storage.file.deleted',
+      objectType: 'storage_object',
+      objectId: id,
+      objectName: object.filename,
+      metadata: { bucket: object.bucket, object_key: object.objectKey },
     });
   });
   return true;

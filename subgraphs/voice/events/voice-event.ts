@@ -1,10 +1,10 @@
+import { recordActivity } from '../../kernel/activity.js';
 import { publishEvent } from '../../kernel/event-bus.js';
 import type { VoiceTx } from '../db.js';
 
 /** Topics voice publishes: one durable stream per session and per call, replayable by cursor. */
 export const sessionStream = (sessionId: string) => `voice-session:${sessionId}`;
 export const callStream = (callId: string) => `voice-call:${callId}`;
-const activityStream = (tenantId: string) => `activity:${tenantId}`;
 
 /**
  * What happened: `voice.session.<status>` / `voice.call.<status>` (a state change),
@@ -43,7 +43,7 @@ export type VoiceTarget =
 
 /**
  * Publishes one event on the target's stream, inside the transaction that made the change; state
- * changes go to the tenant's activity stream too.
+ * changes are entries of the tenant's activity feed too.
  */
 export async function publishVoiceEvent(
   tx: VoiceTx,
@@ -69,11 +69,19 @@ export async function publishVoiceEvent(
   const stream = target.kind === 'session' ? sessionStream(target.id) : callStream(target.id);
   await publishEvent(tx, { stream, type: event.kind, tenantId: target.tenantId, payload: { ...payload } });
   if (event.kind.startsWith('voice.session.') || event.kind.startsWith('voice.call.')) {
-    await publishEvent(tx, {
-      stream: activityStream(target.tenantId),
-      type: event.kind,
+    // Voice changes come from LiveKit's webhooks and the worker as often as from requests: no actor.
+    await recordActivity(tx, null, {
       tenantId: target.tenantId,
-      payload: { ...payload },
+      action: event.kind,
+      objectType: target.kind === 'session' ? 'voice_session' : 'voice_call',
+      objectId: target.id,
+      status: target.status === 'failed' ? 'failure' : 'success',
+      metadata: {
+        status: payload.status,
+        reason: payload.reason,
+        sip_status_code: payload.sipStatusCode,
+        sip_status: payload.sipStatus,
+      },
     });
   }
 }
