@@ -166,7 +166,8 @@ function restErrors(errors: readonly GraphQLFormattedError[], field: GraphQLFiel
 
 /**
  * A signed callback route: the raw body and the named headers become the field's arguments, and
- * the caller's credential stays behind (the subgraph verifies the signature instead).
+ * the caller's credential stays behind (the subgraph verifies the signature instead) unless the
+ * route takes either.
  */
 async function runSigned(
   req: IncomingMessage,
@@ -181,7 +182,8 @@ async function runSigned(
     const value = req.headers[header];
     variables[argument] = Array.isArray(value) ? value[0] : (value ?? null);
   }
-  const { authorization: _credential, 'x-api-key': _key, ...headers } = req.headers;
+  const { authorization: _credential, 'x-api-key': _key, ...unsigned } = req.headers;
+  const headers = signed.credential === 'optional' ? req.headers : unsigned;
   const context = trusted(
     gatewayContextFromHeaders(headers, req.socket.remoteAddress, options.config.TRUST_PROXY_HOPS),
   );

@@ -44,6 +44,7 @@ function typeAt(type: GraphQLInputType, path: readonly (string | number)[]): Gra
 const SCALAR_MESSAGES: Record<string, string> = {
   DateTime: 'Input should be a valid ISO 8601 date-time.',
   JSON: 'Input should be valid JSON.',
+  Count: 'Input should be a valid integer.',
 };
 
 /** The legacy `type` and `msg` for a value that is not of the expected type. */

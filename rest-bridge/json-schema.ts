@@ -24,6 +24,7 @@ const SCALARS: Record<string, JsonSchema> = {
   Boolean: { type: 'boolean' },
   DateTime: { type: 'string', format: 'date-time' },
   JSON: {},
+  Count: { type: 'integer', format: 'int64', minimum: 0 },
 };
 
 /**

@@ -129,13 +129,13 @@ function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, u
     ],
     ...(route.signed
       ? {
-          security: [],
+          security: route.signed.credential === 'optional' ? [{ HTTPBearer: [] }, {}] : [],
           parameters: [
             ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
             ...Object.keys(route.signed.headers).map((name) => ({
               name,
               in: 'header',
-              required: true,
+              required: route.signed?.credential !== 'optional',
               schema: { type: 'string' },
             })),
           ],

@@ -6,6 +6,7 @@ import type { DomainModule, ScopeOf } from './kernel/domain.js';
 import { installScopes } from './kernel/scopes.js';
 import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
+import { platformSubgraph } from './platform/index.js';
 import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
 import { voiceSubgraph } from './voice/index.js';
@@ -23,6 +24,7 @@ export const subgraphs = [
   storageSubgraph,
   voiceSubgraph,
   activitySubgraph,
+  platformSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

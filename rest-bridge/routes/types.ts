@@ -44,9 +44,15 @@ export interface RestRoute {
    * A signed callback (LiveKit's webhooks): the body is not parsed but passed verbatim, as text, to
    * the argument `body`; each named request header goes to its argument (`{authorization:
    * 'signature'}`); the request's credential is not forwarded, the signature is the authentication.
-   * `contentType` documents the body in the OpenAPI document.
+   * `contentType` documents the body in the OpenAPI document. `credential: 'optional'`: a bearer
+   * credential is forwarded too, and the signature header is optional (either authenticates).
    */
-  signed?: { body: string; headers: Readonly<Record<string, string>>; contentType: string };
+  signed?: {
+    body: string;
+    headers: Readonly<Record<string, string>>;
+    contentType: string;
+    credential?: 'optional';
+  };
   tags: string[];
   summary: string;
 }

@@ -30,6 +30,7 @@ export interface SchemaTypes {
   Scalars: {
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
+    Count: { Input: bigint; Output: bigint | number };
   };
 }
 
@@ -65,6 +66,7 @@ export function createBuilder(): Builder {
   builder.mutationType({ description: 'Write operations.' });
   builder.addScalarType('DateTime', dateTimeScalar);
   builder.addScalarType('JSON', jsonScalar);
+  builder.addScalarType('Count', countScalar);
   return builder;
 }
 
@@ -133,6 +135,38 @@ function literalToJson(ast: ValueNode): unknown {
       throw new GraphQLError('JSON literals cannot contain variables');
   }
 }
+
+/**
+ * A whole number of 64-bit counters (tokens, bytes) past GraphQL's 32-bit Int: a JSON integer up
+ * to 2^53 − 1 (JavaScript's exact range), refused beyond rather than rounded.
+ */
+const countScalar = new GraphQLScalarType<bigint, number>({
+  name: 'Count',
+  description: 'A whole number from 0 to 2^53 − 1 (counters of tokens, bytes, requests); a JSON integer.',
+  serialize: (value) => {
+    const n = typeof value === 'bigint' ? value : BigInt(Number(value));
+    if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new GraphQLError('Count cannot represent a value outside 0 … 2^53 − 1');
+    }
+    return Number(n);
+  },
+  parseValue: (value) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new GraphQLError('Count must be a whole number from 0 to 2^53 − 1');
+    }
+    return BigInt(value);
+  },
+  parseLiteral: (ast) => {
+    if (ast.kind !== Kind.INT) {
+      throw new GraphQLError('Count must be a whole number from 0 to 2^53 − 1');
+    }
+    const n = BigInt(ast.value);
+    if (n < 0n || n > BigInt(Number.MAX_SAFE_INTEGER)) {
+      throw new GraphQLError('Count must be a whole number from 0 to 2^53 − 1');
+    }
+    return n;
+  },
+});
 
 const jsonScalar = new GraphQLScalarType<unknown, unknown>({
   name: 'JSON',

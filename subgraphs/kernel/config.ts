@@ -159,6 +159,16 @@ const ConfigSchema = z.object({
    * embedded default); a gateway started alone needs it set to the subgraphs' value.
    */
   STORAGE_SIGNING_KEY: z.preprocess(blankAsUnset, z.string().min(16).optional()),
+  /** Where `POST /api/v1/contact` mails what visitors write. Unset: the contact form answers 503. */
+  CONTACT_EMAIL_TO: z.preprocess(blankAsUnset, z.email().optional()),
+  /** Contact form submissions per hour, per sender address and per client IP (legacy 3 and 20; relaxed under NODE_ENV=test). */
+  CONTACT_RATE_LIMIT_PER_EMAIL_HOUR: z.coerce.number().int().positive().optional(),
+  CONTACT_RATE_LIMIT_PER_IP_HOUR: z.coerce.number().int().positive().optional(),
+  /**
+   * HMAC-SHA256 key for anonymous frontend logs (`POST /api/v1/logs` with `X-Log-Signature`, the hex
+   * HMAC of the raw body). Unset: logs need a bearer token.
+   */
+  FRONTEND_LOG_SHARED_SECRET: z.preprocess(blankAsUnset, z.string().min(16).optional()),
   /** How long activity feed entries are kept (then pruned, with their receipts). */
   ACTIVITY_EVENTS_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Lifetime of presigned upload and download URLs. */

@@ -19,9 +19,16 @@ type RawSql = '$queryRaw' | '$executeRaw';
 
 /**
  * Kernel tables every domain writes inside its own transactions, through `recordAudit`,
- * `recordActivity`, `publishEvent` and `enqueueJob`.
+ * `recordActivity`, `countUsage`, `publishEvent` and `enqueueJob`.
  */
-export const KERNEL_TX_MODELS = ['auditEvent', 'activityEvent', 'event', 'eventStream', 'job'] as const;
+export const KERNEL_TX_MODELS = [
+  'auditEvent',
+  'activityEvent',
+  'usageCounter',
+  'event',
+  'eventStream',
+  'job',
+] as const;
 
 /**
  * Shared kernel tables: the tenancy anchor and who belongs to it. Signup (identity) creates a tenant

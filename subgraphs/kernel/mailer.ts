@@ -64,6 +64,11 @@ export class Mailer {
     this.transport = config.SMTP_URL ? loadNodemailer().createTransport(config.SMTP_URL) : null;
   }
 
+  /** Whether mail leaves the platform (SMTP_URL is set); otherwise it is only recorded in the outbox. */
+  get delivers(): boolean {
+    return this.transport !== null;
+  }
+
   /** Sends (or records) a mail; resolves false when SMTP delivery failed. */
   async send(mail: Mail): Promise<boolean> {
     const row = await this.db.emailOutbox.create({

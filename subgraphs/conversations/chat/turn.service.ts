@@ -10,6 +10,7 @@ import {
 } from '../../kernel/errors.js';
 import { mapEvents, publishEvent, type StoredEvent } from '../../kernel/event-bus.js';
 import { requireOpenAI } from '../../kernel/openai.js';
+import { countUsage } from '../../kernel/usage.js';
 import { isUuid, parseArgs } from '../../kernel/validation.js';
 import { actingTenant } from '../../kernel/viewer.js';
 import { conversationStream } from '../conversation.events.js';
@@ -457,6 +458,12 @@ async function runTurn(
         reasoningTokens: usage?.reasoningTokens ?? 0,
         completedAt: new Date(),
       },
+    });
+    await countUsage(tx, {
+      tenantId: turn.tenantId,
+      requests: 1,
+      inputTokens: usage?.inputTokens ?? 0,
+      outputTokens: usage?.outputTokens ?? 0,
     });
     await recordActivity(tx, ctx, {
       tenantId: turn.tenantId,

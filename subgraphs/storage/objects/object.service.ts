@@ -5,6 +5,7 @@ import { recordActivity } from '../../kernel/activity.js';
 import { recordAudit } from '../../kernel/audit.js';
 import { bareMediaType, type PresignedUrl, safeFilename } from '../../kernel/blobs.js';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../kernel/errors.js';
+import { countUsage } from '../../kernel/usage.js';
 import { parseArgs, requireUuid } from '../../kernel/validation.js';
 import { type ActingTenant, actingTenant } from '../../kernel/viewer.js';
 import type { StorageCtx } from '../db.js';
@@ -188,6 +189,9 @@ export async function refreshObjectStatus(ctx: StorageCtx, object: StorageObject
         ? { status: 'rejected', statusReason: reason }
         : { status: 'uploaded', statusReason: null, uploadedAt: now },
     });
+    if (changed.count > 0 && !reason) {
+      await countUsage(tx, { tenantId: object.tenantId, storageBytes: object.sizeBytes });
+    }
     if (changed.count > 0) {
       // The platform's check, not the reader's doing: recorded without an actor.
       await recordActivity(tx, null, {
