@@ -36,23 +36,21 @@ export async function viewerAccessError(db: Db, viewer: Viewer, now = Date.now()
   if (viewer.kind === 'agent') {
     return null;
   }
-  if (viewer.tenantId) {
-    const membership = await db.membership.findUnique({
-      where: { userId_tenantId: { userId: viewer.userId, tenantId: viewer.tenantId } },
-      select: { id: true },
-    });
-    if (!membership) {
-      return new ForbiddenError('No longer a member of this tenant.');
-    }
+  // One statement, one snapshot: a removal (membership deleted and sessions revoked in one
+  // transaction) committed between two reads would show as half of itself.
+  const [access] = await db.$queryRaw<{ member: boolean | null; sessionLive: boolean | null }[]>`
+    SELECT
+      CASE WHEN ${viewer.tenantId}::uuid IS NULL THEN NULL ELSE EXISTS (
+        SELECT 1 FROM membership WHERE "userId" = ${viewer.userId}::uuid AND "tenantId" = ${viewer.tenantId}::uuid
+      ) END AS member,
+      CASE WHEN ${viewer.sessionId}::uuid IS NULL THEN NULL ELSE EXISTS (
+        SELECT 1 FROM user_session WHERE id = ${viewer.sessionId}::uuid AND "revokedAt" IS NULL
+      ) END AS "sessionLive"`;
+  if (access?.member === false) {
+    return new ForbiddenError('No longer a member of this tenant.');
   }
-  if (viewer.sessionId) {
-    const session = await db.session.findUnique({
-      where: { id: viewer.sessionId },
-      select: { revokedAt: true },
-    });
-    if (!session || session.revokedAt) {
-      return new UnauthenticatedError('Session revoked.');
-    }
+  if (access?.sessionLive === false) {
+    return new UnauthenticatedError('Session revoked.');
   }
   return null;
 }
