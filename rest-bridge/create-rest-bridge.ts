@@ -417,6 +417,15 @@ export function createRestBridge(options: RestBridgeOptions, tables: RestBridgeT
         await sendDownload(res, data as DownloadResult);
         return;
       }
+      if (c.route.text) {
+        const text = Buffer.from(String(data ?? ''), 'utf8');
+        res.writeHead(c.route.status ?? 200, {
+          'content-type': c.route.text.contentType,
+          'content-length': text.length,
+        });
+        res.end(text);
+        return;
+      }
       const status = c.route.statusFor?.(data) ?? c.route.status ?? 200;
       sendJson(res, status, c.route.envelope ? wrap(c.route.envelope, data) : data);
     })().catch((error) => {

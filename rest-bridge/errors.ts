@@ -11,6 +11,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   NOT_FOUND: 404,
   FEATURE_DISABLED: 404,
   CONFLICT: 409,
+  GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   VALIDATION_FAILED: 422,
   BAD_USER_INPUT: 422,

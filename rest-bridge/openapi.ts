@@ -174,7 +174,9 @@ function generatedOperation(schemas: RestSchemas, field: GraphQLField<unknown, u
               description: 'Successful Response',
               content: route.download
                 ? { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } }
-                : { 'application/json': { schema: successSchema(schemas, field, route) } },
+                : route.text
+                  ? { [route.text.contentType.split(';')[0] as string]: { schema: { type: 'string' } } }
+                  : { 'application/json': { schema: successSchema(schemas, field, route) } },
             },
       ...errorResponses(),
     },

@@ -1,7 +1,7 @@
 import { defineScopes } from './kernel/scopes.js';
 
 /**
- * Scopes of domains not ported yet (workflows, billing, support, status), granted
+ * Scopes of domains not ported yet (workflows, billing, support), granted
  * as the legacy API granted them so tokens and API keys keep carrying them. Each entry moves into its
  * domain's `scopes.ts` when that domain joins subgraphs/registry.ts.
  */
@@ -10,5 +10,4 @@ export const pendingScopes = defineScopes({
   'billing:read': ['owner', 'admin'],
   'billing:manage': ['owner', 'admin'],
   'support:read': ['owner', 'admin'],
-  'status:manage': ['operator'],
 });

@@ -7,6 +7,7 @@ import { installScopes } from './kernel/scopes.js';
 import { knowledgeSubgraph } from './knowledge/index.js';
 import { pendingScopes } from './pending-scopes.js';
 import { platformSubgraph } from './platform/index.js';
+import { statusSubgraph } from './status/index.js';
 import { storageSubgraph } from './storage/index.js';
 import { tenantsSubgraph } from './tenants/index.js';
 import { voiceSubgraph } from './voice/index.js';
@@ -25,6 +26,7 @@ export const subgraphs = [
   voiceSubgraph,
   activitySubgraph,
   platformSubgraph,
+  statusSubgraph,
 ] as const satisfies readonly DomainModule[];
 
 /** Every scope of the platform: what fields declare in `authScopes: { scope }` and services check. */

@@ -40,6 +40,8 @@ export interface RestRoute {
    * `Content-Disposition: attachment`, `Cache-Control: private, max-age=300`.
    */
   download?: true;
+  /** Answer with the result (a string) as the body, of this content type (the status page's RSS). */
+  text?: { contentType: string };
   /**
    * A signed callback (LiveKit's webhooks): the body is not parsed but passed verbatim, as text, to
    * the argument `body`; each named request header goes to its argument (`{authorization:

@@ -169,6 +169,14 @@ const ConfigSchema = z.object({
    * HMAC of the raw body). Unset: logs need a bearer token.
    */
   FRONTEND_LOG_SHARED_SECRET: z.preprocess(blankAsUnset, z.string().min(16).optional()),
+  /** Status subscriptions per hour and client IP: email (legacy 5) and webhook (legacy 20); relaxed under NODE_ENV=test. */
+  STATUS_SUBSCRIPTION_EMAIL_RATE_LIMIT_PER_HOUR: z.coerce.number().int().positive().optional(),
+  STATUS_SUBSCRIPTION_WEBHOOK_RATE_LIMIT_PER_HOUR: z.coerce.number().int().positive().optional(),
+  /**
+   * "true" lets status webhooks target http:// and private, loopback or link-local addresses: for
+   * development and tests only (otherwise a subscriber could make the platform call inside its network).
+   */
+  STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
   /** How long activity feed entries are kept (then pruned, with their receipts). */
   ACTIVITY_EVENTS_TTL_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** Lifetime of presigned upload and download URLs. */

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  /** It existed and is gone for good (a revoked or expired token): 410. */
+  | 'GONE'
   | 'VALIDATION_FAILED'
   | 'LOCKED'
   | 'RATE_LIMITED'

@@ -202,6 +202,15 @@ export const SHARED_PARAMETERS: Record<string, { reason: string; sample: () => s
     reason: 'workflows are not served yet: no run exists in any tenant',
     sample: randomUUID,
   },
+  subscription_id: {
+    reason:
+      'status page subscriptions are the platform’s: managed by operators (status:manage) or by their unsubscribe token',
+    sample: randomUUID,
+  },
+  incident_id: {
+    reason: 'incidents are the platform’s, shown on the public status page',
+    sample: randomUUID,
+  },
   jti: {
     reason: 'service-account tokens are listed and revoked by platform operators only',
     sample: randomUUID,

@@ -1,0 +1,3 @@
+import { createBuilder } from '../kernel/builder.js';
+
+export const builder = createBuilder();
