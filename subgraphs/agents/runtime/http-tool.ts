@@ -8,8 +8,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { isPrivateAddress, outboundUrlProblem } from '../../kernel/url-policy.js';
 import { HTTP_TOOL_LIMITS } from '../tools/tool.service.js';
-import { isPrivateAddress, toolUrlProblem } from '../tools/url-policy.js';
 
 export interface HttpToolCall {
   url: string;
@@ -89,7 +89,7 @@ export async function callHttpTool(
   headers: Record<string, string>,
   allowPrivate: boolean,
 ): Promise<HttpToolOutcome> {
-  const problem = await toolUrlProblem(call.url, allowPrivate);
+  const problem = await outboundUrlProblem(call.url, allowPrivate);
   if (problem) {
     return { ok: false, error: `The tool's URL is not allowed: ${problem}` };
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Tool, ToolVersion } from '../../../generated/prisma/client.js';
 import { recordAudit } from '../../kernel/audit.js';
 import { randomToken } from '../../kernel/secrets.js';
+import { outboundUrlProblem } from '../../kernel/url-policy.js';
 import {
   type ArgumentPath,
   detail,
@@ -15,7 +16,6 @@ import { actingTenant } from '../../kernel/viewer.js';
 import { type ArtifactKind, loadVersion } from '../artifacts/versioning.js';
 import { BUILTIN_TOOL_NAMES, BUILTIN_TOOLS } from '../catalog/builtin-tools.js';
 import type { AgentsCtx, AgentsTx } from '../db.js';
-import { toolUrlProblem } from './url-policy.js';
 
 export const TOOL_KINDS = ['http', 'builtin'] as const;
 export type ToolKind = (typeof TOOL_KINDS)[number];
@@ -101,7 +101,7 @@ export function parametersProblem(schema: unknown): string | null {
 }
 
 /**
- * A version's content. `http`: `config.url` https (see url-policy.ts), `timeout_ms` and
+ * A version's content. `http`: `config.url` https (see kernel/url-policy.ts), `timeout_ms` and
  * `max_response_bytes` bounded, defaults filled in. `builtin`: `config.name` one of the catalog's,
  * `parameters` defaulting to the built-in's own schema.
  */
@@ -119,7 +119,7 @@ export async function parseToolVersion(
     if (!parsed.success) {
       problems.push(...zodDetails(parsed.error, rawConfig, [...loc, 'config']));
     } else {
-      const urlProblem = await toolUrlProblem(
+      const urlProblem = await outboundUrlProblem(
         parsed.data.url,
         ctx.config.TOOLS_ALLOW_PRIVATE_URLS === 'true',
       );

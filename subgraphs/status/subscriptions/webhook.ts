@@ -1,80 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { AppError, BadRequestError } from '../../kernel/errors.js';
+import { outboundUrlProblem } from '../../kernel/url-policy.js';
 import type { StatusCtx } from '../db.js';
 
-/** Addresses a webhook may not reach: this host, private networks, link-local, reserved. */
-const PRIVATE = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv4');
-}
-for (const [net, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(net, prefix, 'ipv6');
-}
-
-function isPrivate(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) {
-    return PRIVATE.check(mapped, 'ipv4');
-  }
-  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
-const allowPrivate = (ctx: StatusCtx) => ctx.config.STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true';
-
 /**
- * A webhook target must be an https URL whose host resolves only to public addresses (400
- * otherwise): a subscriber must not make the platform call into its own network.
- * STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts this for development and tests.
+ * A webhook target must be an https URL whose host is public (kernel/url-policy.ts; 400 otherwise): a
+ * subscriber must not make the platform call into its own network. STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS
+ * lifts this (and allows http to loopback) for development and tests.
  */
 export async function checkWebhookTarget(ctx: StatusCtx, target: string): Promise<URL> {
-  let url: URL;
-  try {
-    url = new URL(target);
-  } catch {
-    throw new BadRequestError('Webhook target must be a valid URL.');
+  const problem = await outboundUrlProblem(
+    target,
+    ctx.config.STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+  );
+  if (problem) {
+    throw new BadRequestError(`Webhook target refused: ${problem}`);
   }
-  if (allowPrivate(ctx) && (url.protocol === 'http:' || url.protocol === 'https:')) {
-    return url;
-  }
-  if (url.protocol !== 'https:' || url.username || url.password) {
-    throw new BadRequestError('Webhook target must be an https URL without credentials.');
-  }
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (host === 'localhost' || host.endsWith('.localhost')) {
-    throw new BadRequestError('Webhook target must be a public host.');
-  }
-  const addresses = isIP(host)
-    ? [host]
-    : await lookup(host, { all: true }).then(
-        (found) => found.map((a) => a.address),
-        () => {
-          throw new BadRequestError('Webhook target host does not resolve.');
-        },
-      );
-  if (addresses.length === 0 || addresses.some(isPrivate)) {
-    throw new BadRequestError('Webhook target must be a public host.');
-  }
-  return url;
+  return new URL(target);
 }
 
 /** `X-Status-Signature`: hex HMAC-SHA256 of the body with the subscription's secret. */

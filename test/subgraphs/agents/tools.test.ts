@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToolRequest, verifyToolSignature } from '../../../subgraphs/agents/tools/signing.js';
 import { parametersProblem } from '../../../subgraphs/agents/tools/tool.service.js';
-import { isPrivateAddress, toolUrlProblem } from '../../../subgraphs/agents/tools/url-policy.js';
+import { isPrivateAddress, outboundUrlProblem } from '../../../subgraphs/kernel/url-policy.js';
 import { bootStack, type TestStack } from '../../kit/stack.js';
 import { tenantWithRoles } from '../tenancy-kit.js';
 import { apiKey, call, locs, pinBinding, pinnableVersions } from './artifacts-kit.js';
@@ -354,12 +354,12 @@ describe('signing, URL policy and schema checks (functions)', () => {
     expect(isPrivateAddress('10.0.0.1')).toBe(true);
     expect(isPrivateAddress('fe80::1')).toBe(true);
     expect(isPrivateAddress('8.8.8.8')).toBe(false);
-    expect(await toolUrlProblem('https://10.0.0.1/', false)).not.toBeNull();
-    expect(await toolUrlProblem('https://10.0.0.1/', true)).toBeNull();
-    expect(await toolUrlProblem('http://127.0.0.1:8080/hook', false)).not.toBeNull();
-    expect(await toolUrlProblem('http://127.0.0.1:8080/hook', true)).toBeNull();
-    expect(await toolUrlProblem('http://10.0.0.1/hook', true)).not.toBeNull();
-    expect(await toolUrlProblem('https://8.8.8.8/hook', false)).toBeNull();
+    expect(await outboundUrlProblem('https://10.0.0.1/', false)).not.toBeNull();
+    expect(await outboundUrlProblem('https://10.0.0.1/', true)).toBeNull();
+    expect(await outboundUrlProblem('http://127.0.0.1:8080/hook', false)).not.toBeNull();
+    expect(await outboundUrlProblem('http://127.0.0.1:8080/hook', true)).toBeNull();
+    expect(await outboundUrlProblem('http://10.0.0.1/hook', true)).not.toBeNull();
+    expect(await outboundUrlProblem('https://8.8.8.8/hook', false)).toBeNull();
   });
 
   it('validates parameters against the JSON Schema meta-schema', () => {

@@ -1,7 +1,8 @@
 /**
- * Where an `http` tool may point: public https endpoints only, unless the deployment allows
- * private addresses (TOOLS_ALLOW_PRIVATE_URLS), which also allows plain http on loopback. The
- * chat runtime must check the resolved address again when it calls (DNS can change).
+ * Where the platform may call out to on a user's say (an agent's `http` tool, a status webhook):
+ * public https endpoints only, unless the deployment allows private addresses (TOOLS_ALLOW_PRIVATE_URLS,
+ * STATUS_WEBHOOK_ALLOW_PRIVATE_TARGETS), which also allows plain http on loopback. Callers must check
+ * the resolved address again when they call (DNS can change).
  */
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
@@ -87,10 +88,10 @@ async function resolve(host: string, ms = 1500): Promise<string[]> {
 }
 
 /**
- * Why a tool URL is refused, or null when acceptable. Literal IPs are checked directly; a host
+ * Why an outbound URL is refused, or null when acceptable. Literal IPs are checked directly; a host
  * name is resolved (briefly) and refused when any address it resolves to is private.
  */
-export async function toolUrlProblem(raw: string, allowPrivate: boolean): Promise<string | null> {
+export async function outboundUrlProblem(raw: string, allowPrivate: boolean): Promise<string | null> {
   let url: URL;
   try {
     url = new URL(raw);
