@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import { AppError, ConflictError, ForbiddenError, isUniqueViolation } from '../kernel/errors.js';
-import type { LimitRule } from '../kernel/rate-limit.js';
+import { type LimitRule, limitPoints } from '../kernel/rate-limit.js';
 import { sha256 } from '../kernel/secrets.js';
 import { parseArgs } from '../kernel/validation.js';
 import type { IdentityCtx, IdentityTx } from './db.js';
@@ -40,10 +40,8 @@ export function signupPolicy(ctx: IdentityCtx): SignupPolicy {
   };
 }
 
-const RELAXED = 10_000;
-
 function limitOr(ctx: IdentityCtx, configured: number | undefined, legacy: number): number {
-  return configured ?? (ctx.config.NODE_ENV === 'test' ? RELAXED : legacy);
+  return limitPoints(ctx.config, configured, legacy);
 }
 
 /**

@@ -1,6 +1,28 @@
 import { RateLimiterPrisma, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Config } from './config.js';
 import type { Db } from './db.js';
 import { AppError } from './errors.js';
+
+/**
+ * A limit's points: its setting when set, else the legacy default, relaxed under NODE_ENV=test
+ * (every test file's requests come from 127.0.0.1 and would share one budget).
+ */
+export function limitPoints(
+  config: Pick<Config, 'NODE_ENV'>,
+  configured: number | undefined,
+  legacy: number,
+): number {
+  return configured ?? (config.NODE_ENV === 'test' ? 10_000 : legacy);
+}
+
+/** One hour's worth of `limitPoints`. */
+export function hourly(
+  config: Pick<Config, 'NODE_ENV'>,
+  configured: number | undefined,
+  legacy: number,
+): LimitRule[] {
+  return [{ points: limitPoints(config, configured, legacy), duration: 3600 }];
+}
 
 export interface LimitRule {
   /** Attempts allowed per window. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../kernel/errors.js';
-import type { LimitRule } from '../../kernel/rate-limit.js';
+import { hourly } from '../../kernel/rate-limit.js';
 import { parseArgs } from '../../kernel/validation.js';
 import type { PlatformCtx } from '../db.js';
 
@@ -24,13 +24,6 @@ export interface ContactSubmission {
   suppressed: boolean;
 }
 
-/** Under NODE_ENV=test every file's requests come from 127.0.0.1: the legacy limits are relaxed. */
-const RELAXED = 1000;
-
-function limit(ctx: PlatformCtx, configured: number | undefined, legacy: number): LimitRule[] {
-  return [{ points: configured ?? (ctx.config.NODE_ENV === 'test' ? RELAXED : legacy), duration: 3600 }];
-}
-
 /** One header line: user text must not start another (header injection). */
 const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').slice(0, 200);
 
@@ -50,13 +43,13 @@ export async function submitContact(ctx: PlatformCtx, input: ContactInput): Prom
   await ctx.limits.consume(
     'contact_email_hour',
     email,
-    limit(ctx, ctx.config.CONTACT_RATE_LIMIT_PER_EMAIL_HOUR, 3),
+    hourly(ctx.config, ctx.config.CONTACT_RATE_LIMIT_PER_EMAIL_HOUR, 3),
     message,
   );
   await ctx.limits.consume(
     'contact_ip_hour',
     ctx.client.ip ?? 'unknown',
-    limit(ctx, ctx.config.CONTACT_RATE_LIMIT_PER_IP_HOUR, 20),
+    hourly(ctx.config, ctx.config.CONTACT_RATE_LIMIT_PER_IP_HOUR, 20),
     message,
   );
   const referenceId = randomUUID();

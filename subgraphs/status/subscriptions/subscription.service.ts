@@ -10,7 +10,7 @@ import {
 } from '../../kernel/errors.js';
 import { mailLink } from '../../kernel/mailer.js';
 import { pageSize } from '../../kernel/pagination.js';
-import type { LimitRule } from '../../kernel/rate-limit.js';
+import { hourly } from '../../kernel/rate-limit.js';
 import { randomToken, sha256 } from '../../kernel/secrets.js';
 import { detail, invalid, parseArgs, requireUuid } from '../../kernel/validation.js';
 import { hasScope } from '../../kernel/viewer.js';
@@ -40,10 +40,6 @@ function mask(channel: string, target: string): string {
     return `${local.slice(0, 1)}***@${domain}`;
   }
   return `${target.slice(0, 6)}…`;
-}
-
-function limit(ctx: StatusCtx, configured: number | undefined, legacy: number): LimitRule[] {
-  return [{ points: configured ?? (ctx.config.NODE_ENV === 'test' ? 1000 : legacy), duration: 3600 }];
 }
 
 const CreateInput = z.object({
@@ -86,8 +82,8 @@ export async function createSubscription(
     `status_subscription_${data.channel}`,
     ctx.client.ip ?? 'unknown',
     webhook
-      ? limit(ctx, ctx.config.STATUS_SUBSCRIPTION_WEBHOOK_RATE_LIMIT_PER_HOUR, 20)
-      : limit(ctx, ctx.config.STATUS_SUBSCRIPTION_EMAIL_RATE_LIMIT_PER_HOUR, 5),
+      ? hourly(ctx.config, ctx.config.STATUS_SUBSCRIPTION_WEBHOOK_RATE_LIMIT_PER_HOUR, 20)
+      : hourly(ctx.config, ctx.config.STATUS_SUBSCRIPTION_EMAIL_RATE_LIMIT_PER_HOUR, 5),
     'Rate limit exceeded. Try again later.',
   );
   const severityFilter = data.severityFilter ?? 'major';
