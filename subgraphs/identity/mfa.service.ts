@@ -2,6 +2,7 @@ import { randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { z } from 'zod';
+import { recordActivity } from '../kernel/activity.js';
 import { recordAudit } from '../kernel/audit.js';
 import {
   BadRequestError,
@@ -460,6 +461,14 @@ export async function completeMfaLogin(
       targetId: user.id,
       tenantId: membership.tenantId,
       metadata: { mfa: factor, methodId: method.id },
+    });
+    await recordActivity(tx, ctx, {
+      tenantId: membership.tenantId,
+      action: 'auth.login.success',
+      objectType: 'user',
+      objectId: user.id,
+      actor: { userId: user.id, role: membership.role },
+      metadata: { mfa: factor },
     });
     return startSession(ctx, tx, subjectOf(ctx, user, membership));
   });

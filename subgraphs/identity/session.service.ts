@@ -179,7 +179,11 @@ function emailLimitRules(ctx: IdentityCtx) {
 }
 
 /** Counts a failed password for the account; reaching the threshold locks it (423). */
-async function recordLoginFailure(ctx: IdentityCtx, userId: string): Promise<void> {
+async function recordLoginFailure(
+  ctx: IdentityCtx,
+  userId: string,
+  memberships: readonly { tenantId: string }[],
+): Promise<void> {
   const now = new Date();
   const windowStart = new Date(now.getTime() - LOCKOUT_WINDOW_MINUTES * 60_000);
   const locked = await ctx.db.$transaction(async (tx) => {
@@ -189,6 +193,16 @@ async function recordLoginFailure(ctx: IdentityCtx, userId: string): Promise<voi
     });
     if (inWindow.count === 0) {
       await tx.user.update({ where: { id: userId }, data: { failedLogins: 1, lastFailedAt: now } });
+    }
+    // Each of the user's tenants sees the attempt in its feed (no actor: whoever tried is unknown).
+    for (const { tenantId } of memberships) {
+      await recordActivity(tx, ctx, {
+        tenantId,
+        action: 'auth.login.failure',
+        objectType: 'user',
+        objectId: userId,
+        status: 'failure',
+      });
     }
     const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { failedLogins: true } });
     if (user.failedLogins < LOCKOUT_THRESHOLD) {
@@ -251,7 +265,7 @@ export async function login(ctx: IdentityCtx, input: LoginInput): Promise<Issued
   if (!user || !passwordOk) {
     await chargeIpFailure(ctx);
     if (user) {
-      await recordLoginFailure(ctx, user.id);
+      await recordLoginFailure(ctx, user.id, user.memberships);
     }
     throw new UnauthenticatedError('Invalid email or password.');
   }

@@ -3,7 +3,6 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import type { Ctx } from './context.js';
 import type { DbTx } from './db.js';
 import { publishEvent } from './event-bus.js';
-import type { Viewer } from './viewer.js';
 
 /** The tenant's activity stream: every feed entry as it is recorded (subscriptions and SSE replay it). */
 export const activityStream = (tenantId: string) => `activity:${tenantId}`;
@@ -50,7 +49,12 @@ export interface ActivityInput {
  */
 export type ActivityOrigin = Pick<Ctx, 'viewer' | 'requestId' | 'client'> | null;
 
-function actorOf(viewer: Viewer | null): Pick<ActivityEntry, 'actorId' | 'actorType' | 'actorRole'> {
+/** Who acted: the caller's credential; none for a request without one; `system` for the platform. */
+function actorOf(origin: ActivityOrigin): Pick<ActivityEntry, 'actorId' | 'actorType' | 'actorRole'> {
+  if (!origin) {
+    return { actorId: null, actorType: 'system', actorRole: null };
+  }
+  const viewer = origin.viewer;
   switch (viewer?.kind) {
     case 'user':
       return { actorId: viewer.userId, actorType: 'user', actorRole: viewer.role };
@@ -59,7 +63,7 @@ function actorOf(viewer: Viewer | null): Pick<ActivityEntry, 'actorId' | 'actorT
     case 'agent':
       return { actorId: viewer.run, actorType: 'agent', actorRole: null };
     default:
-      return { actorId: null, actorType: 'system', actorRole: null };
+      return { actorId: null, actorType: null, actorRole: null };
   }
 }
 
@@ -81,7 +85,7 @@ export async function recordActivity(
     createdAt: new Date().toISOString(),
     ...(input.actor
       ? { actorId: input.actor.userId, actorType: 'user' as const, actorRole: input.actor.role }
-      : actorOf(origin?.viewer ?? null)),
+      : actorOf(origin)),
     objectType: input.objectType ?? null,
     objectId: input.objectId ?? null,
     objectName: input.objectName ?? null,

@@ -169,6 +169,8 @@ const ConfigSchema = z.object({
    * HMAC of the raw body). Unset: logs need a bearer token.
    */
   FRONTEND_LOG_SHARED_SECRET: z.preprocess(blankAsUnset, z.string().min(16).optional()),
+  /** Frontend log events per minute, per signed-in caller or per client IP (default 120; relaxed under NODE_ENV=test). */
+  FRONTEND_LOG_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().optional(),
   /** Status subscriptions per hour and client IP: email (legacy 5) and webhook (legacy 20); relaxed under NODE_ENV=test. */
   STATUS_SUBSCRIPTION_EMAIL_RATE_LIMIT_PER_HOUR: z.coerce.number().int().positive().optional(),
   STATUS_SUBSCRIPTION_WEBHOOK_RATE_LIMIT_PER_HOUR: z.coerce.number().int().positive().optional(),

@@ -105,6 +105,24 @@ describe('the feed', () => {
     expect(res.body.unread_count).toBe(res.body.items.length);
   });
 
+  it('records a failed login in the user’s tenant, with no actor (whoever tried is unknown)', async () => {
+    const fresh = await t.register();
+    const res = await t.rest('POST', '/api/v1/auth/token', {
+      body: { email: fresh.email, password: 'Not-The-Password-1' },
+    });
+    expect(res.status).toBe(401);
+    const failures = await feed(fresh.accessToken, '?action=auth.login.failure');
+    expect(failures.body.items).toHaveLength(1);
+    expect(failures.body.items[0]).toMatchObject({
+      status: 'failure',
+      object_type: 'user',
+      actor_id: null,
+      actor_type: null,
+      source: 'api',
+    });
+    expect((await feed(other.accessToken, '?action=auth.login.failure')).body.items).toEqual([]);
+  });
+
   it('filters by action, object, status, actor and time, and pages with a cursor', async () => {
     const a = await newConversation(owner.accessToken, 'Filter A');
     const b = await newConversation(owner.accessToken, 'Filter B');

@@ -270,6 +270,11 @@ describe('login with a second factor', () => {
     });
     expect(who.status).toBe(200);
     expect(who.body.data.user_id).toBe(account.userId);
+    // The activity feed records the login, with its second factor.
+    const logins = await db().activityEvent.findMany({
+      where: { tenantId: account.tenantId, action: 'auth.login.success' },
+    });
+    expect(logins.map((e) => [e.actorId, e.metadata])).toEqual([[account.userId, { mfa: 'totp' }]]);
 
     // The challenge works once.
     const again = await complete(

@@ -44,6 +44,7 @@ beforeAll(async () => {
     CONTACT_EMAIL_TO: TEAM,
     CONTACT_RATE_LIMIT_PER_EMAIL_HOUR: '2',
     FRONTEND_LOG_SHARED_SECRET: LOG_SECRET,
+    FRONTEND_LOG_RATE_LIMIT_PER_MINUTE: '5',
   });
   ({ owner, other, viewer } = await tenantWithRoles(t));
 });
@@ -256,6 +257,35 @@ describe('POST /api/v1/logs', () => {
     });
     expect(missing.status).toBe(422);
     expect(((await missing.json()) as ErrorBody).details?.[0]?.loc).toEqual(['body', 'event']);
+  });
+});
+
+describe('POST /api/v1/logs, limited', () => {
+  it('takes FRONTEND_LOG_RATE_LIMIT_PER_MINUTE events a minute per caller, then 429', async () => {
+    const fresh = await t.register();
+    const send = () =>
+      fetch(`${t.url}/api/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${fresh.accessToken}` },
+        body: JSON.stringify({ event: 'tick' }),
+      });
+    for (let i = 0; i < 5; i++) {
+      expect((await send()).status).toBe(202);
+    }
+    const limited = await send();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another caller has its own budget.
+    const body = JSON.stringify({ event: 'page.view' });
+    expect(
+      (
+        await fetch(`${t.url}/api/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${other.accessToken}` },
+          body,
+        })
+      ).status,
+    ).toBe(202);
   });
 });
 

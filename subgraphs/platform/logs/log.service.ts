@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from '../../kernel/errors.js';
+import { limitPoints } from '../../kernel/rate-limit.js';
 import { detail, invalid, parseArgs } from '../../kernel/validation.js';
 import type { PlatformCtx } from '../db.js';
 
@@ -51,16 +52,23 @@ function assertMayLog(ctx: PlatformCtx, body: string, signature: string | null |
 }
 
 /**
- * Writes one frontend log event to the platform's log (`frontend.log`, with the caller's tenant and
+ * Writes one frontend log event (at most FRONTEND_LOG_RATE_LIMIT_PER_MINUTE per caller; 429 past it) to the platform's log (`frontend.log`, with the caller's tenant and
  * subject when signed in); nothing is stored. `level` and `message` inside `fields` are dropped
  * (they would shadow the event's own).
  */
-export function ingestFrontendLog(
+export async function ingestFrontendLog(
   ctx: PlatformCtx,
   body: string,
   signature: string | null | undefined,
-): { accepted: true } {
+): Promise<{ accepted: true }> {
   assertMayLog(ctx, body, signature);
+  // The log is not a sink for floods: per caller (or client IP when anonymous) and minute.
+  await ctx.limits.consume(
+    'frontend_log_minute',
+    ctx.viewer?.subject ?? ctx.client.ip ?? 'unknown',
+    [{ points: limitPoints(ctx.config, ctx.config.FRONTEND_LOG_RATE_LIMIT_PER_MINUTE, 120), duration: 60 }],
+    'Too many log events. Try again later.',
+  );
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
