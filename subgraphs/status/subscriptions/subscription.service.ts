@@ -8,6 +8,7 @@ import {
   NotFoundError,
   UnauthenticatedError,
 } from '../../kernel/errors.js';
+import { enqueueJob } from '../../kernel/jobs.js';
 import { mailLink } from '../../kernel/mailer.js';
 import { pageSize } from '../../kernel/pagination.js';
 import { hourly } from '../../kernel/rate-limit.js';
@@ -16,6 +17,7 @@ import { detail, invalid, parseArgs, requireUuid } from '../../kernel/validation
 import { hasScope } from '../../kernel/viewer.js';
 import type { StatusCtx } from '../db.js';
 import { assertStatusManager, getIncident } from '../page/page.service.js';
+import { NOTICE_QUEUE, type NoticeJobPayload } from './notice.job.js';
 import { postWebhook } from './webhook.js';
 
 export const CHANNELS = ['email', 'webhook'] as const;
@@ -281,9 +283,9 @@ function matches(filter: string, severity: SeverityFilter): boolean {
 }
 
 /**
- * Sends an incident to the active subscriptions whose filter matches `severity` (default major),
- * those of `tenantId` only when given. Email through the mailer, webhooks signed; one that fails is
- * logged and the others still get theirs. Answers how many were notified.
+ * Queues the incident for every active subscription whose filter takes `severity` (default major),
+ * only `tenantId`'s when given: one background job each (notice.job.ts: mail, or a signed webhook,
+ * retried when delivery fails). Answers how many were queued.
  */
 export async function resendIncident(
   ctx: StatusCtx,
@@ -297,42 +299,19 @@ export async function resendIncident(
   const subscribers = (
     await ctx.db.statusSubscription.findMany({
       where: { status: 'active', ...(tenantId ? { tenantId } : {}) },
+      select: { id: true, severityFilter: true, tenantId: true },
     })
   ).filter((s) => matches(s.severityFilter, severity));
-  const notice = {
-    type: 'status.incident',
-    incident: {
-      incident_id: incident.id,
-      service: incident.service,
-      impact: incident.impact,
-      severity: incident.severity,
-      state: incident.state,
-      occurred_at: incident.occurredAt.toISOString(),
-    },
-  };
-  let dispatched = 0;
-  for (const s of subscribers) {
-    const target = ctx.secrets.open(s.targetSealed);
-    try {
-      if (s.channel === 'webhook' && s.webhookSecretSealed) {
-        await postWebhook(ctx, target, ctx.secrets.open(s.webhookSecretSealed), {
-          ...notice,
-          subscription_id: s.id,
-        });
-      } else if (
-        !(await ctx.mailer.send({
-          to: target,
-          subject: `[${incident.state}] ${incident.service}: ${incident.impact}`.replace(/[\r\n]+/g, ' '),
-          text: `${incident.service}: ${incident.impact}\nSeverity: ${incident.severity}\nState: ${incident.state}\nSince: ${incident.occurredAt.toISOString()}\n`,
-          purpose: 'status_incident',
-        }))
-      ) {
-        throw new Error('mail not delivered');
-      }
-      dispatched += 1;
-    } catch (error) {
-      ctx.log.warn({ err: error, subscriptionId: s.id }, 'status notice not delivered');
+  await ctx.db.$transaction(async (tx) => {
+    for (const s of subscribers) {
+      await enqueueJob(
+        tx,
+        NOTICE_QUEUE,
+        { subscriptionId: s.id, incidentId: incident.id } satisfies NoticeJobPayload,
+        { tenantId: s.tenantId, maxAttempts: 5 },
+      );
     }
-  }
-  return { dispatched };
+  });
+  ctx.jobs.nudge(NOTICE_QUEUE);
+  return { dispatched: subscribers.length };
 }
