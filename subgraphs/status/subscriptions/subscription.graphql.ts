@@ -80,7 +80,11 @@ const ResendInput = builder.inputType('StatusIncidentResendInput', {
 
 const ResendRef = builder.objectRef<{ dispatched: number }>('StatusIncidentResend').implement({
   description: 'How many subscribers were told.',
-  fields: (t) => ({ dispatched: t.exposeInt('dispatched', { description: 'Notices delivered.' }) }),
+  fields: (t) => ({
+    dispatched: t.exposeInt('dispatched', {
+      description: 'Notices queued for delivery (one per matching subscriber).',
+    }),
+  }),
 });
 
 builder.mutationField('createStatusSubscription', (t) =>
