@@ -40,10 +40,6 @@ export function signupPolicy(ctx: IdentityCtx): SignupPolicy {
   };
 }
 
-function limitOr(ctx: IdentityCtx, configured: number | undefined, legacy: number): number {
-  return limitPoints(ctx.config, configured, legacy);
-}
-
 /**
  * The four signup limits (per IP per hour and per day, per email and per domain per day), shared by
  * register (`signup_*`) and request-access (`signup_request_*`). Throws RATE_LIMITED (429).
@@ -58,25 +54,25 @@ export async function consumeSignupLimits(ctx: IdentityCtx, prefix: string, emai
   await ctx.limits.consume(
     `${prefix}_ip_hour`,
     ip,
-    hour(limitOr(ctx, c.SIGNUP_RATE_LIMIT_PER_HOUR, 20)),
+    hour(limitPoints(ctx.config, c.SIGNUP_RATE_LIMIT_PER_HOUR, 20)),
     message(`${prefix}_per_hour`),
   );
   await ctx.limits.consume(
     `${prefix}_ip_day`,
     ip,
-    day(limitOr(ctx, c.SIGNUP_RATE_LIMIT_PER_IP_DAY, 100)),
+    day(limitPoints(ctx.config, c.SIGNUP_RATE_LIMIT_PER_IP_DAY, 100)),
     message(`${prefix}_per_ip_day`),
   );
   await ctx.limits.consume(
     `${prefix}_email_day`,
     email,
-    day(limitOr(ctx, c.SIGNUP_RATE_LIMIT_PER_EMAIL_DAY, 3)),
+    day(limitPoints(ctx.config, c.SIGNUP_RATE_LIMIT_PER_EMAIL_DAY, 3)),
     message(`${prefix}_per_email_day`),
   );
   await ctx.limits.consume(
     `${prefix}_domain_day`,
     domain,
-    day(limitOr(ctx, c.SIGNUP_RATE_LIMIT_PER_DOMAIN_DAY, 20)),
+    day(limitPoints(ctx.config, c.SIGNUP_RATE_LIMIT_PER_DOMAIN_DAY, 20)),
     message(`${prefix}_per_domain_day`),
   );
 }
@@ -259,7 +255,7 @@ export async function requestSignupAccess(
     return signupPolicy(ctx);
   }
   const ip = ctx.client.ip;
-  const cap = limitOr(ctx, ctx.config.SIGNUP_CONCURRENT_REQUESTS_LIMIT, 3);
+  const cap = limitPoints(ctx.config, ctx.config.SIGNUP_CONCURRENT_REQUESTS_LIMIT, 3);
   if (ip && (await ctx.db.signupRequest.count({ where: { ipAddress: ip, status: 'pending' } })) >= cap) {
     throw new AppError('RATE_LIMITED', 'Too many pending requests from this IP. Try again soon.', {
       retryAfterSeconds: 3600,

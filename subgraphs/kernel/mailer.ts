@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 
 export interface Mail {
   to: string;
+  /** One line: line breaks in it (user text in a subject) become spaces, so no header can be injected. */
   subject: string;
   /** The body; it holds live tokens, so it is stored in the outbox and sent, never logged. */
   text: string;
@@ -70,7 +71,8 @@ export class Mailer {
   }
 
   /** Sends (or records) a mail; resolves false when SMTP delivery failed. */
-  async send(mail: Mail): Promise<boolean> {
+  async send(message: Mail): Promise<boolean> {
+    const mail = { ...message, subject: message.subject.replace(/[\r\n]+/g, ' ') };
     const row = await this.db.emailOutbox.create({
       data: {
         to: mail.to,

@@ -24,8 +24,8 @@ export interface ContactSubmission {
   suppressed: boolean;
 }
 
-/** One header line: user text must not start another (header injection). */
-const oneLine = (text: string) => text.replace(/[\r\n]+/g, ' ').slice(0, 200);
+/** Subjects stay short (the mailer keeps them on one line). */
+const MAX_SUBJECT = 200;
 
 /**
  * Mails a visitor's message to CONTACT_EMAIL_TO (503 naming it when unset), at most 3 an hour per
@@ -59,7 +59,7 @@ export async function submitContact(ctx: PlatformCtx, input: ContactInput): Prom
   }
   const sent = await ctx.mailer.send({
     to,
-    subject: oneLine(`Contact: ${form.topic || 'general'} from ${form.name || email}`),
+    subject: `Contact: ${form.topic || 'general'} from ${form.name || email}`.slice(0, MAX_SUBJECT),
     text: [
       `From: ${form.name || '(no name)'} <${email}>`,
       `Company: ${form.company || '-'}`,

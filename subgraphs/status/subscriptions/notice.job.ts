@@ -62,7 +62,7 @@ export function noticeHandler(ctx: StatusCtx): JobHandler {
       }
       const sent = await ctx.mailer.send({
         to: target,
-        subject: `[${incident.state}] ${incident.service}: ${incident.impact}`.replace(/[\r\n]+/g, ' '),
+        subject: `[${incident.state}] ${incident.service}: ${incident.impact}`,
         text: `${incident.service}: ${incident.impact}\nSeverity: ${incident.severity}\nState: ${incident.state}\nSince: ${incident.occurredAt.toISOString()}\n`,
         purpose: 'status_incident',
       });

@@ -14,7 +14,6 @@ import { pageSize } from '../../kernel/pagination.js';
 import { hourly } from '../../kernel/rate-limit.js';
 import { randomToken, sha256 } from '../../kernel/secrets.js';
 import { detail, invalid, parseArgs, requireUuid } from '../../kernel/validation.js';
-import { hasScope } from '../../kernel/viewer.js';
 import type { StatusCtx } from '../db.js';
 import { assertStatusManager, getIncident } from '../page/page.service.js';
 import { NOTICE_QUEUE, type NoticeJobPayload } from './notice.job.js';
@@ -99,7 +98,7 @@ export async function createSubscription(
   }
   const token = randomToken();
   const unsubscribe = webhook ? null : randomToken();
-  const secret = webhook ? randomToken(32).slice(0, 64) : null;
+  const secret = webhook ? randomToken(32) : null;
   const created = await ctx.db.$transaction(async (tx) => {
     await tx.statusSubscription.deleteMany({ where: { ...same, status: 'pending_verification' } });
     return tx.statusSubscription.create({
@@ -259,9 +258,7 @@ export async function deleteSubscription(
     if (!ctx.viewer) {
       throw ctx.authError ?? new UnauthenticatedError('Authentication required.');
     }
-    if (!hasScope(ctx.viewer, 'status:manage')) {
-      throw new ForbiddenError('Status management requires the status:manage scope.');
-    }
+    assertStatusManager(ctx);
     reason = `revoked-by:${ctx.viewer.subject}`;
   }
   const existing = await ctx.db.statusSubscription.findUnique({ where: { id } });
